@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BenefitsConfig(AppConfig):
+    name = "benefits"
+    verbose_name = "Benefits realisation"

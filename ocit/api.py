@@ -1,0 +1,35 @@
+"""Shared pieces of the REST API."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ocit import audit
+from ocit.errors import DomainError
+
+
+def exception_handler(exc, context):
+    """Model validation errors become 400 with field errors; domain conflicts 409 — never a 500."""
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.http_status)
+    return drf_exception_handler(exc, context)
+
+
+class AccessLoggedRetrieveMixin:
+    """Retrieving one record about a patient writes an access-log row, like opening it on screen."""
+
+    def patient_id_of(self, obj):
+        return obj.patient_id
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        audit.log_access(
+            actor=request.user,
+            patient_id=self.patient_id_of(obj),
+            obj=obj,
+            via=f"API {request.get_full_path()}",
+        )
+        return Response(self.get_serializer(obj).data)

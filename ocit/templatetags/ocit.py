@@ -1,0 +1,20 @@
+from django import template
+
+from ocit import roles
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def url_with(context, **changes):
+    """The current URL's query string with some parameters changed (filters stay in the URL)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return "?" + query.urlencode()
+
+
+@register.filter(name="can")
+def can_filter(user, capability):
+    """`{% if user|can:"caseload.allocate" %}`: the same role table the views use."""
+    return roles.can(user, capability)

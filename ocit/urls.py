@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from caseload import api as caseload_api
+from discharge import api as discharge_api
+from ocit import views
+
+router = DefaultRouter()
+router.register("patients", caseload_api.PatientViewSet, basename="patient")
+router.register("wards", discharge_api.WardViewSet, basename="ward")
+router.register("spells", discharge_api.SpellViewSet, basename="spell")
+
+admin.site.site_header = "OCIT Care Record administration"
+admin.site.site_title = "OCIT administration"
+admin.site.login = views.login
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+    path("administration/", views.administration, name="administration"),
+    path("caseload/", include("caseload.urls")),
+    path("wards/", include("discharge.urls")),
+    path("dashboard/", include("benefits.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+]

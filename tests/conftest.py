@@ -1,0 +1,89 @@
+"""Shared fixtures: the cast of users, and the real services some tests need.
+
+Tests marked `postgres`, `redis` or `browser` are skipped, with a reason, where the service is missing.
+With CI=true nothing may be skipped: a missing service fails the test, and any skip fails the run.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _missing(marker):
+    if marker == "postgres" and not settings.USING_POSTGRES:
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if marker == "redis" and not settings.REDIS_URL:
+        return "needs Redis: set REDIS_URL=redis://..."
+    if marker == "browser" and not shutil.which(CHROMIUM):
+        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "redis", "browser"):
+        if item.get_closest_marker(marker) and (reason := _missing(marker)):
+            if CI:
+                pytest.fail(f"CI=true but this test {reason}")
+            pytest.skip(reason)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if CI and exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter and reporter.stats.get("skipped"):
+            reporter.write_line("CI=true: tests were skipped, which CI does not allow.", red=True)
+            session.exitstatus = 1
+
+
+@pytest.fixture
+def teams(db):
+    return factories.teams()
+
+
+@pytest.fixture
+def practitioner(teams):
+    return factories.UserFactory(role="lit_practitioner", discipline="ot", team=teams["newfield-house"])
+
+
+@pytest.fixture
+def coordinator(teams):
+    return factories.UserFactory(role="lit_coordinator", discipline="coordinator", team=teams["newfield-house"])
+
+
+@pytest.fixture
+def ward_a(db):
+    return factories.WardFactory(code="W10", name="Ward 10")
+
+
+@pytest.fixture
+def ward_b(db):
+    return factories.WardFactory(code="W22", name="Ward 22")
+
+
+@pytest.fixture
+def ward_nurse(ward_a):
+    user = factories.UserFactory(role="ward_staff", discipline="nurse")
+    user.wards.add(ward_a)
+    return user
+
+
+@pytest.fixture
+def board_member(db):
+    return factories.UserFactory(role="programme_board")
+
+
+@pytest.fixture
+def sysadmin(db):
+    return factories.UserFactory(role="system_admin", is_superuser=True)
+
+
+@pytest.fixture
+def patient(teams):
+    return factories.PatientFactory(team=teams["newfield-house"])
