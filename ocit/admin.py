@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -34,7 +33,15 @@ class UserAdmin(CapabilityAdminMixin, DjangoUserAdmin):
         ("Access", {"fields": ["role", "team", "wards", "is_active"]}),
         ("History", {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "role", "discipline", "team", "password1", "password2"]})]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "full_name", "role", "discipline", "team", "password1", "password2"],
+            },
+        )
+    ]
     readonly_fields = ["last_login", "date_joined"]
 
     def has_delete_permission(self, request, obj=None):

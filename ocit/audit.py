@@ -58,8 +58,13 @@ def record_create(*, obj, actor, reason="", patient_id=None, process=""):
         if not field.primary_key and getattr(obj, field.attname) not in (None, "")
     }
     return log_change(
-        actor=actor, obj=obj, action=AuditAction.CREATE, changes=changes, reason=reason,
-        patient_id=patient_id, process=process,
+        actor=actor,
+        obj=obj,
+        action=AuditAction.CREATE,
+        changes=changes,
+        reason=reason,
+        patient_id=patient_id,
+        process=process,
     )
 
 
@@ -95,4 +100,16 @@ def log_access(*, actor, patient_id, obj, via, action=AccessAction.VIEW):
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         via=via[:300],
+    )
+
+
+def log_bulk(*, model, count, process, reason):
+    """One change-log row for a bulk insert by a process (demo data, imports), rather than one per row."""
+    return ChangeLog.objects.create(
+        actor_label=_actor_label(None, process),
+        action=AuditAction.CREATE,
+        object_type=model._meta.label_lower,
+        object_id="*",
+        changes={"rows": [None, count]},
+        reason=reason,
     )

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count
 from django.http import JsonResponse
@@ -31,7 +32,20 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
 
 
-login = login_not_required(auth_views.LoginView.as_view(form_class=LoginForm, redirect_authenticated_user=True))
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        # The admin sends a signed-in user without admin access to its login page, and sending them
+        # back to the admin would loop forever: tell them they have no access instead.
+        match = request.resolver_match
+        if request.user.is_authenticated and match and match.namespace == "admin" and not request.user.is_staff:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+login = login_not_required(LoginView.as_view())
 logout = auth_views.LogoutView.as_view()
 
 

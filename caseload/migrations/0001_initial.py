@@ -2,68 +2,113 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import ocit.identifiers
 from django.db import migrations, models
+
+import ocit.identifiers
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('base', models.CharField(help_text='Where the team is based.', max_length=150)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("base", models.CharField(help_text="Where the team is based.", max_length=150)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name': 'LIT',
-                'verbose_name_plural': 'LITs',
-                'ordering': ['name'],
+                "verbose_name": "LIT",
+                "verbose_name_plural": "LITs",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Locality',
+            name="Locality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('postcode_district', models.CharField(help_text='The outward code, e.g. CV6.', max_length=4, unique=True)),
-                ('population_65_plus', models.PositiveIntegerField(blank=True, null=True)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='localities', to='caseload.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "postcode_district",
+                    models.CharField(help_text="The outward code, e.g. CV6.", max_length=4, unique=True),
+                ),
+                ("population_65_plus", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="localities", to="caseload.team"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'localities',
-                'ordering': ['postcode_district'],
+                "verbose_name_plural": "localities",
+                "ordering": ["postcode_district"],
             },
         ),
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nhs_number', models.CharField(blank=True, max_length=10, null=True, unique=True, validators=[ocit.identifiers.validate_nhs_number], verbose_name='NHS number')),
-                ('nhs_number_unknown_reason', models.CharField(blank=True, max_length=200)),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('unknown', 'Not known')], default='unknown', max_length=16)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('postcode', models.CharField(max_length=8, validators=[ocit.identifiers.validate_postcode])),
-                ('team_override_reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='caseload.team', verbose_name='LIT')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "nhs_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=10,
+                        null=True,
+                        unique=True,
+                        validators=[ocit.identifiers.validate_nhs_number],
+                        verbose_name="NHS number",
+                    ),
+                ),
+                ("nhs_number_unknown_reason", models.CharField(blank=True, max_length=200)),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Not known")],
+                        default="unknown",
+                        max_length=16,
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("postcode", models.CharField(max_length=8, validators=[ocit.identifiers.validate_postcode])),
+                ("team_override_reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="caseload.team",
+                        verbose_name="LIT",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name'],
-                'indexes': [models.Index(fields=['team', 'family_name'], name='patient_team_name'), models.Index(fields=['date_of_birth'], name='patient_dob')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('nhs_number__isnull', False), models.Q(('nhs_number_unknown_reason', ''), _negated=True), _connector='OR'), name='patient_nhs_number_or_reason', violation_error_message='Give the NHS number, or say why it is not known.')],
+                "ordering": ["family_name", "given_name"],
+                "indexes": [
+                    models.Index(fields=["team", "family_name"], name="patient_team_name"),
+                    models.Index(fields=["date_of_birth"], name="patient_dob"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("nhs_number__isnull", False),
+                            models.Q(("nhs_number_unknown_reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="patient_nhs_number_or_reason",
+                        violation_error_message="Give the NHS number, or say why it is not known.",
+                    )
+                ],
             },
         ),
     ]

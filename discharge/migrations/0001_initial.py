@@ -6,44 +6,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('caseload', '0001_initial'),
+        ("caseload", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ward',
+            name="Ward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('specialty', models.CharField(max_length=100)),
-                ('site', models.CharField(default='University Hospital Coventry', max_length=100)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=16, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("specialty", models.CharField(max_length=100)),
+                ("site", models.CharField(default="University Hospital Coventry", max_length=100)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Spell',
+            name="Spell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('admitted_at', models.DateTimeField()),
-                ('discharged_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spells', to='caseload.patient')),
-                ('ward', models.ForeignKey(help_text='The current ward.', on_delete=django.db.models.deletion.PROTECT, related_name='spells', to='discharge.ward')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("admitted_at", models.DateTimeField()),
+                ("discharged_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="spells", to="caseload.patient"
+                    ),
+                ),
+                (
+                    "ward",
+                    models.ForeignKey(
+                        help_text="The current ward.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spells",
+                        to="discharge.ward",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-admitted_at'],
-                'indexes': [models.Index(condition=models.Q(('discharged_at__isnull', True)), fields=['ward'], name='spell_open_by_ward')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('discharged_at__isnull', True)), fields=('patient',), name='one_open_spell_per_patient', violation_error_message='This patient is already in hospital: discharge the open stay first.'), models.CheckConstraint(condition=models.Q(('discharged_at__isnull', True), ('discharged_at__gte', models.F('admitted_at')), _connector='OR'), name='spell_discharge_after_admission', violation_error_message='Discharge cannot be before admission.')],
+                "ordering": ["-admitted_at"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("discharged_at__isnull", True)), fields=["ward"], name="spell_open_by_ward"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("discharged_at__isnull", True)),
+                        fields=("patient",),
+                        name="one_open_spell_per_patient",
+                        violation_error_message="This patient is already in hospital: discharge the open stay first.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("discharged_at__isnull", True),
+                            ("discharged_at__gte", models.F("admitted_at")),
+                            _connector="OR",
+                        ),
+                        name="spell_discharge_after_admission",
+                        violation_error_message="Discharge cannot be before admission.",
+                    ),
+                ],
             },
         ),
     ]

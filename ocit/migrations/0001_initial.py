@@ -2,91 +2,203 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import ocit.models
 from django.conf import settings
 from django.db import migrations, models
 
+import ocit.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('caseload', '0001_initial'),
-        ('discharge', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("caseload", "0001_initial"),
+        ("discharge", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('full_name', models.CharField(max_length=150)),
-                ('role', models.CharField(choices=[('lit_practitioner', 'LIT practitioner'), ('lit_coordinator', 'LIT coordinator'), ('ward_staff', 'Ward staff'), ('programme_board', 'Programme board'), ('system_admin', 'System administrator')], max_length=32)),
-                ('discipline', models.CharField(blank=True, choices=[('nurse', 'Nurse'), ('ot', 'Occupational therapist'), ('physio', 'Physiotherapist'), ('social_worker', 'Social worker'), ('support_worker', 'Support / reablement worker'), ('coordinator', 'Coordinator'), ('admin', 'Admin')], max_length=32)),
-                ('is_active', models.BooleanField(default=True)),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('team', models.ForeignKey(blank=True, help_text='The Local Integrated Team of a LIT practitioner or coordinator.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='caseload.team')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('wards', models.ManyToManyField(blank=True, help_text='The wards a member of ward staff works on.', related_name='staff', to='discharge.ward')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("full_name", models.CharField(max_length=150)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("lit_practitioner", "LIT practitioner"),
+                            ("lit_coordinator", "LIT coordinator"),
+                            ("ward_staff", "Ward staff"),
+                            ("programme_board", "Programme board"),
+                            ("system_admin", "System administrator"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "discipline",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("nurse", "Nurse"),
+                            ("ot", "Occupational therapist"),
+                            ("physio", "Physiotherapist"),
+                            ("social_worker", "Social worker"),
+                            ("support_worker", "Support / reablement worker"),
+                            ("coordinator", "Coordinator"),
+                            ("admin", "Admin"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The Local Integrated Team of a LIT practitioner or coordinator.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="caseload.team",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "wards",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The wards a member of ward staff works on.",
+                        related_name="staff",
+                        to="discharge.ward",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['full_name'],
+                "ordering": ["full_name"],
             },
             managers=[
-                ('objects', ocit.models.UserManager()),
+                ("objects", ocit.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('action', models.CharField(choices=[('view', 'Viewed'), ('export', 'Exported')], default='view', max_length=16)),
-                ('patient_id', models.BigIntegerField(db_index=True)),
-                ('object_type', models.CharField(max_length=100)),
-                ('object_id', models.CharField(max_length=64)),
-                ('via', models.CharField(help_text='The page or API endpoint used.', max_length=300)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("view", "Viewed"), ("export", "Exported")], default="view", max_length=16
+                    ),
+                ),
+                ("patient_id", models.BigIntegerField(db_index=True)),
+                ("object_type", models.CharField(max_length=100)),
+                ("object_id", models.CharField(max_length=64)),
+                ("via", models.CharField(help_text="The page or API endpoint used.", max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeLog',
+            name="ChangeLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_label', models.CharField(help_text="The user's email, or the process that acted.", max_length=200)),
-                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('transition', 'Status changed')], max_length=16)),
-                ('object_type', models.CharField(max_length=100)),
-                ('object_id', models.CharField(max_length=64)),
-                ('patient_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('changes', models.JSONField(default=dict, help_text='{field: [old, new]}')),
-                ('reason', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor_label",
+                    models.CharField(help_text="The user's email, or the process that acted.", max_length=200),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("update", "Changed"),
+                            ("delete", "Deleted"),
+                            ("transition", "Status changed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=100)),
+                ("object_id", models.CharField(max_length=64)),
+                ("patient_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("changes", models.JSONField(default=dict, help_text="{field: [old, new]}")),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['team', 'role', 'discipline'], name='user_team_role_discipline'),
+            model_name="user",
+            index=models.Index(fields=["team", "role", "discipline"], name="user_team_role_discipline"),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ('lit_practitioner', 'lit_coordinator')), _negated=True), ('team__isnull', False), _connector='OR'), name='lit_staff_belong_to_a_team', violation_error_message='LIT practitioners and coordinators must belong to a LIT.'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role__in", ("lit_practitioner", "lit_coordinator")), _negated=True),
+                    ("team__isnull", False),
+                    _connector="OR",
+                ),
+                name="lit_staff_belong_to_a_team",
+                violation_error_message="LIT practitioners and coordinators must belong to a LIT.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='changelog',
-            index=models.Index(fields=['object_type', 'object_id'], name='changelog_object'),
+            model_name="changelog",
+            index=models.Index(fields=["object_type", "object_id"], name="changelog_object"),
         ),
     ]

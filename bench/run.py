@@ -1,0 +1,80 @@
+"""Benchmarks: seed a scale into a throwaway PostgreSQL database and print figures as JSON lines.
+
+    python bench/run.py --scale coventry        (or: make bench SCALE=coventry)
+
+Each line is {"name", "value", "unit", "scale"}. Figures are printed, never asserted: compare runs.
+BENCH_POSTGRES_URL points at the server (default postgres://postgres@127.0.0.1:5432/postgres).
+"""
+
+import argparse
+import io
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def emit(name, value, unit, scale):
+    print(json.dumps({"name": name, "value": value, "unit": unit, "scale": scale}), flush=True)
+
+
+def admin(sql):
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=["small", "coventry", "ics"], default="coventry")
+    parser.add_argument("--seed", type=int, default=2024)
+    args = parser.parse_args()
+
+    database = f"ocit_bench_{os.getpid()}"
+    admin(f'CREATE DATABASE "{database}"')
+    try:
+        os.environ.update(
+            DATABASE_URL=f"{SERVER.rsplit('/', 1)[0]}/{database}",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            DEMO_PASSWORD=secrets.token_urlsafe(16),
+            DEBUG="false",
+            HTTPS="false",
+            ALLOWED_HOSTS="testserver",
+            DJANGO_SETTINGS_MODULE="ocit.settings",
+        )
+        os.environ.pop("REDIS_URL", None)
+        sys.path.insert(0, str(ROOT))
+        run(args.scale, args.seed)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def run(scale, seed):
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    progress = io.StringIO() if scale == "small" else sys.stderr
+    started = time.perf_counter()
+    call_command("seed_demo", scale=scale, seed=seed, force=True, stdout=progress)
+    emit("seed_demo", round(time.perf_counter() - started, 2), "s", scale)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        emit("database_size", round(cursor.fetchone()[0] / 1024**2, 1), "MiB", scale)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Synthetic demo data: the shared context and the demo staff.
+
+`manage.py seed_demo` calls each app's `demo.seed(ctx)` in dependency order. Everything is drawn
+from one seeded random generator and one seeded Faker, with times relative to `ctx.as_of`, so the
+same seed and date always give the same data. Only synthetic people: NHS numbers from the 999 range.
+"""
+
+import dataclasses
+import datetime
+import random
+import sys
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from faker import Faker
+
+from caseload.models import Team
+from ocit.models import Discipline, Role, User
+
+BATCH = 5_000
+DEMO_DOMAIN = "ocit.test"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scale:
+    name: str
+    years: int  # of OCIT activity before the as-of date
+    patients: int
+    open_spells: int
+    staff_per_discipline: int
+    sites: int  # hospital sites; UHCW alone unless the scale covers the ICS
+
+
+SCALES = {
+    "small": Scale("small", years=1, patients=1_500, open_spells=80, staff_per_discipline=1, sites=1),
+    "coventry": Scale("coventry", years=5, patients=30_000, open_spells=300, staff_per_discipline=2, sites=1),
+    "ics": Scale("ics", years=5, patients=300_000, open_spells=1_000, staff_per_discipline=3, sites=3),
+}
+
+
+@dataclasses.dataclass
+class Context:
+    scale: Scale
+    seed: int
+    as_of: datetime.datetime  # midnight at the start of the as-of day, local time
+    password: str
+    out: object = sys.stdout
+    rng: random.Random = dataclasses.field(init=False)
+    fake: Faker = dataclasses.field(init=False)
+
+    def __post_init__(self):
+        self.rng = random.Random(self.seed)
+        self.fake = Faker("en_GB")
+        self.fake.seed_instance(self.seed)
+
+    @classmethod
+    def for_day(cls, *, scale, seed, day, password, out=sys.stdout):
+        tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return cls(SCALES[scale], seed, datetime.datetime.combine(day, datetime.time(), tzinfo=tz), password, out)
+
+    @property
+    def start(self):
+        """When the demo history begins."""
+        return self.as_of - datetime.timedelta(days=365 * self.scale.years)
+
+    def moment_between(self, start, end):
+        """A random time between two datetimes."""
+        return start + datetime.timedelta(seconds=self.rng.uniform(0, (end - start).total_seconds()))
+
+    def progress(self, label, done, total):
+        """One line per batch for the big scales; quiet for small."""
+        if self.scale.name != "small":
+            self.out.write(f"  {label}: {done:,}/{total:,} ({done * 100 // total}%)\n")
+            self.out.flush()
+
+    def bulk_create(self, model, objects, label):
+        """Insert in batches, reporting progress; returns the saved objects."""
+        saved = []
+        for start in range(0, len(objects), BATCH):
+            saved.extend(model.objects.bulk_create(objects[start : start + BATCH]))
+            self.progress(label, len(saved), len(objects))
+        return saved
+
+
+# One demo login per role; every other demo staff member shares the same password.
+DEMO_LOGINS = [
+    ("coordinator", Role.LIT_COORDINATOR, Discipline.COORDINATOR, "newfield-house"),
+    ("practitioner", Role.LIT_PRACTITIONER, Discipline.OCCUPATIONAL_THERAPIST, "newfield-house"),
+    ("ward", Role.WARD_STAFF, Discipline.NURSE, None),
+    ("board", Role.PROGRAMME_BOARD, "", None),
+    ("admin", Role.SYSTEM_ADMIN, "", None),
+]
+
+TEAM_DISCIPLINES = [
+    (Discipline.NURSE, 2),
+    (Discipline.OCCUPATIONAL_THERAPIST, 2),
+    (Discipline.PHYSIOTHERAPIST, 2),
+    (Discipline.SOCIAL_WORKER, 2),
+    (Discipline.SUPPORT_WORKER, 3),
+]
+
+
+def seed_staff(ctx):
+    """The demo logins (one per role) and each LIT's practitioners; returns the demo logins by name."""
+    hashed = make_password(ctx.password)
+    teams = {team.code: team for team in Team.objects.all()}
+    logins = {}
+    for name, role, discipline, team_code in DEMO_LOGINS:
+        logins[name], _ = User.objects.update_or_create(
+            email=f"{name}@{DEMO_DOMAIN}",
+            defaults={
+                "full_name": ctx.fake.name(),
+                "role": role,
+                "discipline": discipline,
+                "team": teams.get(team_code),
+                "password": hashed,
+                "is_superuser": role == Role.SYSTEM_ADMIN,
+                "is_active": True,
+            },
+        )
+    for team in teams.values():
+        _staff(ctx, team, Role.LIT_COORDINATOR, Discipline.COORDINATOR, 1, hashed)
+        for discipline, per_team in TEAM_DISCIPLINES:
+            _staff(ctx, team, Role.LIT_PRACTITIONER, discipline, per_team * ctx.scale.staff_per_discipline, hashed)
+    return logins
+
+
+def _staff(ctx, team, role, discipline, count, hashed):
+    for n in range(1, count + 1):
+        User.objects.update_or_create(
+            email=f"{team.code}.{discipline}.{n}@{DEMO_DOMAIN}",
+            defaults={
+                "full_name": ctx.fake.name(),
+                "role": role,
+                "discipline": discipline,
+                "team": team,
+                "password": hashed,
+                "is_active": True,
+            },
+        )

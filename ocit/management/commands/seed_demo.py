@@ -1,0 +1,62 @@
+"""Fill the database with deterministic synthetic demo data and print the demo logins."""
+
+import datetime
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from caseload import demo as caseload_demo
+from caseload.models import Patient
+from discharge import demo as discharge_demo
+from discharge.models import Spell
+from ocit import audit, demo
+
+
+class Command(BaseCommand):
+    help = "Seed synthetic demo data (NHS numbers from the 999 test range only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=demo.SCALES, default="small")
+        parser.add_argument("--seed", type=int, default=2024, help="Same seed and date, same data.")
+        parser.add_argument(
+            "--as-of", type=datetime.date.fromisoformat, default=None, help="The demo's 'today' (YYYY-MM-DD)."
+        )
+        parser.add_argument("--replace", action="store_true", help="Delete existing patient records first.")
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when patients already exist.")
+        parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
+
+    def handle(self, *args, scale, seed, as_of, replace, if_empty, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("DEBUG is off, so this may be a real database. Use --force if you are sure.")
+        if not settings.DEMO_PASSWORD:
+            raise CommandError("Set DEMO_PASSWORD: the demo logins need a password.")
+        if if_empty and Patient.objects.exists():
+            self.stdout.write("Demo data is already there: leaving it alone.")
+            return
+        if Patient.objects.exists() and not replace:
+            raise CommandError("The database already holds patients. Use --replace to delete them and seed again.")
+
+        ctx = demo.Context.for_day(
+            scale=scale, seed=seed, day=as_of or timezone.localdate(), password=settings.DEMO_PASSWORD, out=self.stdout
+        )
+        started = time.monotonic()
+        self.stdout.write(f"Seeding '{scale}' demo data (seed {seed}, as of {ctx.as_of:%d %b %Y})…")
+        with transaction.atomic():
+            if replace:
+                discharge_demo.clear()
+                caseload_demo.clear()
+            logins = demo.seed_staff(ctx)
+            patients = caseload_demo.seed(ctx)
+            discharge_demo.seed(ctx, ward_user=logins["ward"])
+            reason = f"seed_demo --scale {scale} --seed {seed} --as-of {ctx.as_of:%Y-%m-%d}"
+            for model, count in ((Patient, len(patients)), (Spell, Spell.objects.count())):
+                audit.log_bulk(model=model, count=count, process="seed_demo", reason=reason)
+
+        self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {len(patients):,} patients."))
+        password = settings.DEMO_PASSWORD if settings.DEBUG else "the DEMO_PASSWORD you set"
+        self.stdout.write(f"Demo logins (password: {password}):")
+        for user in logins.values():
+            self.stdout.write(f"  {user.get_role_display():<22} {user.email}")

@@ -1,0 +1,92 @@
+"""seed_demo: deterministic synthetic data that looks like Coventry and never like a real person."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from caseload.models import Locality, Patient
+from discharge.models import Spell, Ward
+from ocit.identifiers import nhs_number_check_digit, postcode_district
+from ocit.models import ChangeLog, Role, User
+
+AS_OF = datetime.date(2026, 6, 1)
+
+
+def seed(**options):
+    call_command("seed_demo", scale="small", seed=7, as_of=AS_OF, force=True, stdout=io.StringIO(), **options)
+
+
+def snapshot():
+    patients = list(
+        Patient.objects.order_by("nhs_number", "family_name", "given_name").values_list(
+            "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "address", "postcode", "team__code",
+            "created_at",
+        )
+    )
+    spells = list(
+        Spell.objects.order_by("patient__nhs_number", "admitted_at").values_list(
+            "patient__nhs_number", "ward__code", "admitted_at", "discharged_at"
+        )
+    )
+    staff = list(User.objects.order_by("email").values_list("email", "full_name", "role", "discipline", "team__code"))
+    return patients, spells, staff
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_identical_data():
+    seed()
+    first = snapshot()
+    seed(replace=True)
+    assert snapshot() == first
+    assert len(first[0]) == 1_500
+
+
+@pytest.mark.django_db
+def test_every_nhs_number_is_a_valid_999_test_number():
+    seed()
+    numbers = list(Patient.objects.exclude(nhs_number=None).values_list("nhs_number", flat=True))
+    assert numbers
+    for number in numbers:
+        assert number.startswith("999") and len(number) == 10
+        assert nhs_number_check_digit(number[:9]) == int(number[9]), number
+
+
+@pytest.mark.django_db
+def test_patients_are_mostly_older_people_living_in_the_lit_for_their_postcode():
+    seed()
+    teams = dict(Locality.objects.values_list("postcode_district", "team_id"))
+    patients = list(Patient.objects.all())
+    over_65 = sum(patient.age_on(AS_OF) >= 65 for patient in patients)
+    assert over_65 / len(patients) > 0.75
+    assert {postcode_district(patient.postcode) for patient in patients} == {f"CV{n}" for n in range(1, 8)}
+    assert all(patient.team_id == teams[postcode_district(patient.postcode)] for patient in patients)
+
+
+@pytest.mark.django_db
+def test_it_creates_twenty_wards_patients_on_them_and_one_login_per_role():
+    seed()
+    assert Ward.objects.count() == 20
+    assert Spell.objects.filter(discharged_at=None).count() == 80
+    for role in Role:
+        assert User.objects.filter(email__endswith="@ocit.test", role=role).exists(), role
+    ward_user = User.objects.get(email="ward@ocit.test")
+    assert ward_user.wards.count() == 2
+    assert ChangeLog.objects.filter(actor_label="process:seed_demo", object_type="caseload.patient").exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_non_debug_database_without_force():
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", scale="small", stdout=io.StringIO())
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_add_to_existing_patients_unless_asked():
+    seed()
+    with pytest.raises(CommandError, match="--replace"):
+        seed()
+    seed(if_empty=True)
+    assert Patient.objects.count() == 1_500
