@@ -1,11 +1,30 @@
 """Reads for the shared caseload, always scoped to what the user may see."""
 
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
+import datetime
 
-from caseload.models import Patient, Team
+from django.contrib.postgres.search import TrigramSimilarity
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Greatest, Lower
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from caseload.models import (
+    Allocation,
+    AllocationRole,
+    CarePackage,
+    Contact,
+    Episode,
+    EpisodeStatus,
+    Equipment,
+    Goal,
+    GoalStatus,
+    Patient,
+    Team,
+)
 from ocit.identifiers import normalise_nhs_number
+from ocit.models import LIT_ROLES, User
 from ocit.roles import can
 
 
@@ -51,3 +70,172 @@ def patient_counts_by_team():
 
 def patient_by_nhs_number(*, nhs_number):
     return Patient.objects.filter(nhs_number=nhs_number).first()
+
+
+# Episodes -------------------------------------------------------------------------------------------
+
+
+def episodes_for(*, user):
+    """The shared caseload: every LIT member sees every episode; nobody else sees them."""
+    if can(user, "caseload.view"):
+        return Episode.objects.select_related("patient", "team")
+    return Episode.objects.none()
+
+
+def episode_get(*, user, pk):
+    return get_object_or_404(episodes_for(user=user), pk=pk)
+
+
+def _with_keyworker(episodes):
+    """Annotate the current keyworker's id and name in the same query (no query per row)."""
+    keyworker = Allocation.objects.filter(
+        episode=OuterRef("pk"), ended_at=None, role=AllocationRole.KEYWORKER
+    ).order_by("-started_at")
+    return episodes.annotate(
+        keyworker_id=Subquery(keyworker.values("practitioner_id")[:1]),
+        keyworker_name=Subquery(keyworker.values("practitioner__full_name")[:1]),
+        keyworker_discipline=Subquery(keyworker.values("discipline")[:1]),
+    )
+
+
+def triage_board(*, user):
+    """Every episode awaiting allocation across the three LITs, the least time left first."""
+    return episodes_for(user=user).filter(status=EpisodeStatus.AWAITING_ALLOCATION).order_by("due_by", "pk")
+
+
+def open_episodes(*, user):
+    return _with_keyworker(episodes_for(user=user).exclude(status=EpisodeStatus.CLOSED))
+
+
+def my_caseload(*, user):
+    """The practitioner's open episodes, with their next planned contact and overdue goals counted."""
+    today = timezone.localdate()
+    return (
+        episodes_for(user=user)
+        .exclude(status=EpisodeStatus.CLOSED)
+        .filter(allocations__practitioner=user, allocations__ended_at=None)
+        .annotate(
+            overdue_goals=Count(
+                "goals", filter=Q(goals__status=GoalStatus.OPEN, goals__target_date__lt=today), distinct=True
+            )
+        )
+        .order_by(F("next_contact_on").asc(nulls_last=True), "due_by")
+    )
+
+
+def team_caseload(*, user, team=None):
+    """Open episodes of one LIT (or all three), by keyworker; unallocated ones first."""
+    episodes = open_episodes(user=user)
+    if team is not None:
+        episodes = episodes.filter(team=team)
+    return episodes.order_by(F("keyworker_name").asc(nulls_first=True), "due_by")
+
+
+def caseload_by_discipline(*, user, team=None):
+    """Open episodes per keyworker discipline (capacity at a glance), one query."""
+    allocations = Allocation.objects.filter(
+        ended_at=None, role=AllocationRole.KEYWORKER, episode__status=EpisodeStatus.ACTIVE
+    )
+    if not can(user, "caseload.view"):
+        return {}
+    if team is not None:
+        allocations = allocations.filter(episode__team=team)
+    return dict(allocations.values_list("discipline").annotate(n=Count("id")).order_by("discipline"))
+
+
+def allocatable_staff(*, team, discipline=""):
+    """Active practitioners and coordinators of the episode's LIT, optionally of one discipline."""
+    staff = User.objects.filter(is_active=True, role__in=LIT_ROLES, team=team)
+    if discipline:
+        staff = staff.filter(discipline=discipline)
+    return staff.order_by("full_name")
+
+
+def episode_timeline(*, episode):
+    return {
+        "allocations": episode.allocations.select_related("practitioner", "allocated_by"),
+        "contacts": episode.contacts.select_related("practitioner"),
+        "goals": episode.goals.all(),
+        "packages": episode.packages.all(),
+        "equipment": episode.equipment.all(),
+    }
+
+
+def patient_timeline(*, patient):
+    """Everything about the person, newest first, as (when, kind, object) entries: the story told once."""
+    episodes = list(patient.episodes.select_related("team"))
+    entries = [(episode.received_at, "episode", episode) for episode in episodes]
+    entries += [(e.closed_at, "episode_closed", e) for e in episodes if e.closed_at]
+    contacts = Contact.objects.filter(episode__patient=patient).select_related("practitioner", "episode")
+    entries += [(contact.at, "contact", contact) for contact in contacts]
+    allocations = Allocation.objects.filter(episode__patient=patient).select_related("practitioner", "episode")
+    entries += [(allocation.started_at, "allocation", allocation) for allocation in allocations]
+    goals = Goal.objects.filter(episode__patient=patient).select_related("episode")
+    entries += [(goal.created_at, "goal", goal) for goal in goals]
+    packages = CarePackage.objects.filter(episode__patient=patient).select_related("episode")
+    entries += [(_start_of_day(package.effective_on), "package", package) for package in packages]
+    equipment = Equipment.objects.filter(episode__patient=patient).select_related("episode")
+    entries += [(_start_of_day(item.provided_on), "equipment", item) for item in equipment]
+    return sorted(entries, key=lambda entry: entry[0], reverse=True)
+
+
+def _start_of_day(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+# Search ---------------------------------------------------------------------------------------------
+
+
+def patient_find(*, user, query="", date_of_birth=None, limit=50):
+    """By NHS number (any spacing), or by name (and date of birth), tolerant of typos on PostgreSQL."""
+    patients = patients_for(user=user)
+    query = query.strip()
+    try:
+        return patients.filter(nhs_number=normalise_nhs_number(query))
+    except ValidationError:
+        pass
+    if date_of_birth:
+        patients = patients.filter(date_of_birth=date_of_birth)
+    if not query:
+        return patients if date_of_birth else patients.none()
+    if connection.vendor == "postgresql":
+        return _similar_names(patients, query)[:limit]
+    for word in query.split():
+        patients = patients.filter(Q(family_name__icontains=word) | Q(given_name__icontains=word))
+    return patients[:limit]
+
+
+def _similar_names(patients, query):
+    """Trigram similarity of the words typed against given and family names (indexed with gin_trgm_ops)."""
+    words = query.lower().split()
+    family = Lower("family_name")
+    given = Lower("given_name")
+    match = Q()
+    score = None
+    for word in words:
+        match |= Q(family_lower__trigram_similar=word) | Q(given_lower__trigram_similar=word)
+        term = Greatest(TrigramSimilarity(family, word), TrigramSimilarity(given, word))
+        score = term if score is None else score + term
+    return (
+        patients.annotate(family_lower=family, given_lower=given)
+        .filter(match)
+        .annotate(score=score)
+        .order_by("-score", "family_name", "given_name")
+    )
+
+
+def likely_duplicates(*, nhs_number=None, given_name="", family_name="", date_of_birth=None):
+    """Patients who may be the same person as the one about to be created."""
+    matches = Q()
+    if nhs_number:
+        matches |= Q(nhs_number=nhs_number)
+    if date_of_birth and family_name:
+        same_birthday = Patient.objects.filter(date_of_birth=date_of_birth)
+        if connection.vendor == "postgresql":
+            similar = _similar_names(same_birthday, f"{given_name} {family_name}").filter(score__gte=0.6)
+        else:
+            similar = same_birthday.filter(family_name__iexact=family_name.strip())
+        matches |= Q(pk__in=similar.values("pk"))
+    if not matches:
+        return Patient.objects.none()
+    return Patient.objects.filter(matches).select_related("team")

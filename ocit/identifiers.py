@@ -70,3 +70,12 @@ def synthetic_nhs_numbers(start=0):
         check = nhs_number_check_digit(first_nine)
         if check is not None:
             yield f"{first_nine}{check}"
+
+
+_GP_PRACTICE_ODS_CODE = re.compile(r"^[A-Z][0-9]{5}$")
+
+
+def validate_ods_code(value):
+    """A GP practice's ODS code: one letter and five digits, like M86001."""
+    if value and not _GP_PRACTICE_ODS_CODE.match(value):
+        raise ValidationError("Enter the GP practice's ODS code: a letter then 5 digits, like M86001.", code="ods_code")
