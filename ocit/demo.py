@@ -13,6 +13,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from faker import Faker
 
 from caseload.models import Team
@@ -28,14 +29,18 @@ class Scale:
     years: int  # of OCIT activity before the as-of date
     patients: int
     open_spells: int
+    open_episodes: int
     staff_per_discipline: int
     sites: int  # hospital sites; UHCW alone unless the scale covers the ICS
 
 
 SCALES = {
-    "small": Scale("small", years=1, patients=1_500, open_spells=80, staff_per_discipline=1, sites=1),
-    "coventry": Scale("coventry", years=5, patients=30_000, open_spells=300, staff_per_discipline=2, sites=1),
-    "ics": Scale("ics", years=5, patients=300_000, open_spells=1_000, staff_per_discipline=3, sites=3),
+    scale.name: scale
+    for scale in (
+        Scale("small", 1, patients=1_500, open_spells=80, open_episodes=150, staff_per_discipline=1, sites=1),
+        Scale("coventry", 5, patients=30_000, open_spells=300, open_episodes=600, staff_per_discipline=2, sites=1),
+        Scale("ics", 5, patients=300_000, open_spells=1_000, open_episodes=2_000, staff_per_discipline=3, sites=3),
+    )
 }
 
 
@@ -43,7 +48,7 @@ SCALES = {
 class Context:
     scale: Scale
     seed: int
-    as_of: datetime.datetime  # midnight at the start of the as-of day, local time
+    as_of: datetime.datetime  # the demo's "now": data is in the past of it, waiting lists end at it
     password: str
     out: object = sys.stdout
     rng: random.Random = dataclasses.field(init=False)
@@ -55,9 +60,13 @@ class Context:
         self.fake.seed_instance(self.seed)
 
     @classmethod
-    def for_day(cls, *, scale, seed, day, password, out=sys.stdout):
-        tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-        return cls(SCALES[scale], seed, datetime.datetime.combine(day, datetime.time(), tzinfo=tz), password, out)
+    def create(cls, *, scale, seed, day, password, out=sys.stdout):
+        """As of noon on the given day; without a day, as of the current hour (so the demo looks live)."""
+        if day is None:
+            as_of = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+        else:
+            as_of = datetime.datetime.combine(day, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        return cls(SCALES[scale], seed, as_of, password, out)
 
     @property
     def start(self):

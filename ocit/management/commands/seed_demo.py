@@ -6,13 +6,15 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from caseload import demo as caseload_demo
-from caseload.models import Patient
+from caseload.models import Allocation, CarePackage, Contact, Episode, Equipment, Goal, Patient
 from discharge import demo as discharge_demo
 from discharge.models import Spell
 from ocit import audit, demo
+
+# The tables seed_demo fills, each summarised by one change-log row.
+SEEDED = [Patient, Episode, Allocation, Contact, Goal, CarePackage, Equipment, Spell]
 
 
 class Command(BaseCommand):
@@ -22,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=demo.SCALES, default="small")
         parser.add_argument("--seed", type=int, default=2024, help="Same seed and date, same data.")
         parser.add_argument(
-            "--as-of", type=datetime.date.fromisoformat, default=None, help="The demo's 'today' (YYYY-MM-DD)."
+            "--as-of", type=datetime.date.fromisoformat, default=None, help="The demo's day (YYYY-MM-DD)."
         )
         parser.add_argument("--replace", action="store_true", help="Delete existing patient records first.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when patients already exist.")
@@ -39,11 +41,9 @@ class Command(BaseCommand):
         if Patient.objects.exists() and not replace:
             raise CommandError("The database already holds patients. Use --replace to delete them and seed again.")
 
-        ctx = demo.Context.for_day(
-            scale=scale, seed=seed, day=as_of or timezone.localdate(), password=settings.DEMO_PASSWORD, out=self.stdout
-        )
+        ctx = demo.Context.create(scale=scale, seed=seed, day=as_of, password=settings.DEMO_PASSWORD, out=self.stdout)
         started = time.monotonic()
-        self.stdout.write(f"Seeding '{scale}' demo data (seed {seed}, as of {ctx.as_of:%d %b %Y})…")
+        self.stdout.write(f"Seeding '{scale}' demo data (seed {seed}, as of {ctx.as_of:%d %b %Y %H:%M})…")
         with transaction.atomic():
             if replace:
                 discharge_demo.clear()
@@ -52,8 +52,8 @@ class Command(BaseCommand):
             patients = caseload_demo.seed(ctx)
             discharge_demo.seed(ctx, ward_user=logins["ward"])
             reason = f"seed_demo --scale {scale} --seed {seed} --as-of {ctx.as_of:%Y-%m-%d}"
-            for model, count in ((Patient, len(patients)), (Spell, Spell.objects.count())):
-                audit.log_bulk(model=model, count=count, process="seed_demo", reason=reason)
+            for model in SEEDED:
+                audit.log_bulk(model=model, count=model.objects.count(), process="seed_demo", reason=reason)
 
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {len(patients):,} patients."))
         password = settings.DEMO_PASSWORD if settings.DEBUG else "the DEMO_PASSWORD you set"
