@@ -74,6 +74,32 @@ def run(scale, seed):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         emit("database_size", round(cursor.fetchone()[0] / 1024**2, 1), "MiB", scale)
+        cursor.execute("VACUUM ANALYZE")
+
+    import pages
+
+    pages.run(emit, scale, caseload_pages(scale))
+
+
+def caseload_pages(scale):
+    """The shared caseload's busiest screens and API list, and a name search with a typo in it."""
+    from django.urls import reverse
+
+    from caseload.models import Episode, Patient
+    from ocit.models import User
+
+    coordinator = User.objects.get(email="coordinator@ocit.test")
+    episodes = Episode.objects.exclude(status="closed")
+    emit("open_episodes", episodes.count(), "episodes", scale)
+    emit("patients", Patient.objects.count(), "patients", scale)
+    surname = Patient.objects.order_by("pk").values_list("family_name", flat=True)[7]
+    typo = surname[0] + surname[2] + surname[1] + surname[3:] if len(surname) > 3 else surname + "e"
+    return [
+        ("triage_board", coordinator, reverse("caseload:triage")),
+        ("team_caseload", coordinator, reverse("caseload:team") + "?lit=all"),
+        ("episode_list_api", coordinator, "/api/v1/episodes/?status=active"),
+        ("search_by_name", coordinator, reverse("caseload:search") + f"?q={typo}"),
+    ]
 
 
 if __name__ == "__main__":

@@ -16,7 +16,11 @@ def suppress(count):
 def dashboard(request):
     inpatients = discharge_selectors.inpatients_by_team()
     rows = [
-        {"lit": team.name, "patients": suppress(team.patients), "in_hospital": suppress(inpatients.get(team.pk, 0))}
+        {
+            "lit": team.name,
+            "patients": suppress(team.patient_count),
+            "in_hospital": suppress(inpatients.get(team.pk, 0)),
+        }
         for team in caseload_selectors.patient_counts_by_team()
     ]
     return render(request, "benefits/dashboard.html", {"rows": rows})

@@ -65,7 +65,7 @@ def patient_get_for_audit(*, pk):
 
 def patient_counts_by_team():
     """Patients on record per LIT: aggregates only."""
-    return Team.objects.filter(is_active=True).annotate(patients=Count("patients")).order_by("name")
+    return Team.objects.filter(is_active=True).annotate(patient_count=Count("patients")).order_by("name")
 
 
 def patient_by_nhs_number(*, nhs_number):
@@ -149,6 +149,14 @@ def allocatable_staff(*, team, discipline=""):
     if discipline:
         staff = staff.filter(discipline=discipline)
     return staff.order_by("full_name")
+
+
+def allocatable_staff_by_team(*, teams):
+    """`allocatable_staff` for several LITs in one query (the triage board): {team id: [user, ...]} by name."""
+    staff = {}
+    for user in User.objects.filter(is_active=True, role__in=LIT_ROLES, team__in=teams).order_by("full_name"):
+        staff.setdefault(user.team_id, []).append(user)
+    return staff
 
 
 def episode_timeline(*, episode):

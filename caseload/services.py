@@ -253,6 +253,45 @@ def episode_open(
     return episode
 
 
+EPISODE_EDITABLE_FIELDS = ("priority", "reason", "what_matters", "next_contact_on")
+
+
+@transaction.atomic
+def episode_update(*, actor, episode, version, values):
+    """Change an open episode's priority, reason, what matters or next planned contact.
+
+    A new priority brings the response standard and due-by time that go with it.
+    """
+    unknown = set(values) - set(EPISODE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"episode_update cannot change {', '.join(sorted(unknown))}")
+    episode = _lock(Episode, episode.pk)
+    _check_version(episode, version, _episode_snapshot)
+    if not episode.is_open:
+        raise Conflict("This episode is closed: it cannot be changed.", status=episode.status)
+    values = dict(values)
+    if values.get("next_contact_on") and values["next_contact_on"] < timezone.localdate():
+        raise ValidationError({"next_contact_on": ["The next contact cannot be in the past."]})
+    if values.get("priority") and values["priority"] != episode.priority:
+        standard = response_standard_for(service=episode.service, priority=values["priority"])
+        values["response_standard"] = standard.name
+        values["due_by"] = episode.received_at + datetime.timedelta(hours=standard.hours)
+    changes = {}
+    for name, new in values.items():
+        old = getattr(episode, name)
+        if old != new:
+            changes[name] = (old, new)
+            setattr(episode, name, new)
+    if not changes:
+        return episode
+    episode.clean_fields(exclude=[field.name for field in Episode._meta.fields if field.name not in changes])
+    _bump(episode, list(changes))
+    audit.log_change(
+        actor=actor, obj=episode, action=AuditAction.UPDATE, changes=changes, patient_id=episode.patient_id
+    )
+    return episode
+
+
 def _check_practitioner(episode, practitioner):
     if not practitioner.is_active:
         raise ValidationError({"practitioner": [f"{practitioner} is not an active member of staff."]})

@@ -21,13 +21,41 @@ class Ward(models.Model):
         return self.name
 
 
+class AdmissionMethod(models.TextChoices):
+    EMERGENCY = "emergency", "Emergency"
+    ELECTIVE = "elective", "Elective"
+
+
+class Pathway(models.IntegerChoices):
+    P0 = 0, "Pathway 0: home, no new care"
+    P1 = 1, "Pathway 1: home with new or extra support"
+    P2 = 2, "Pathway 2: short-term community bed"
+    P3 = 3, "Pathway 3: care home to assess long-term needs"
+
+
+class Destination(models.TextChoices):
+    USUAL_RESIDENCE = "usual_residence", "Usual place of residence"
+    COMMUNITY_BED = "community_bed", "Short-term community bed"
+    CARE_HOME = "care_home", "Care home"
+    OTHER_HOSPITAL = "other_hospital", "Another hospital"
+    DIED = "died", "Died in hospital"
+    OTHER = "other", "Other"
+
+
 class Spell(models.Model):
-    """An inpatient stay, from admission to discharge."""
+    """An inpatient stay, from admission to discharge. Length of stay and delays are derived, never typed."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="spells")
     ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="spells", help_text="The current ward.")
     admitted_at = models.DateTimeField()
+    admission_method = models.CharField(
+        max_length=16, choices=AdmissionMethod.choices, default=AdmissionMethod.EMERGENCY
+    )
+    expected_discharge_on = models.DateField(null=True, blank=True, verbose_name="Expected date of discharge (EDD)")
+    clinical_criteria = models.TextField(blank=True, verbose_name="Clinical criteria for discharge")
     discharged_at = models.DateTimeField(null=True, blank=True)
+    destination = models.CharField(max_length=24, choices=Destination.choices, blank=True)
+    pathway = models.PositiveSmallIntegerField(choices=Pathway.choices, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -49,6 +77,8 @@ class Spell(models.Model):
         ]
         indexes = [
             models.Index(fields=["ward"], condition=Q(discharged_at__isnull=True), name="spell_open_by_ward"),
+            models.Index(fields=["discharged_at"], name="spell_discharged_at"),
+            models.Index(fields=["patient", "admitted_at"], name="spell_patient_admitted"),
         ]
 
     def __str__(self):
@@ -57,3 +87,99 @@ class Spell(models.Model):
     def length_of_stay_days(self, now=None):
         end = self.discharged_at or now or timezone.now()
         return (end - self.admitted_at).days
+
+
+class WardStay(models.Model):
+    """Which ward a spell was on, from when to when: a transfer ends one row and starts another."""
+
+    spell = models.ForeignKey(Spell, on_delete=models.PROTECT, related_name="ward_stays")
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="stays")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["spell"], condition=Q(ended_at__isnull=True), name="one_current_ward_per_spell"
+            ),
+            models.CheckConstraint(
+                name="ward_stay_ends_after_start",
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ward} from {self.started_at:%d %b %Y %H:%M}"
+
+
+class NctrPeriod(models.Model):
+    """A period with no criteria to reside. The discharge ready date is the start of the latest one."""
+
+    spell = models.ForeignKey(Spell, on_delete=models.PROTECT, related_name="nctr_periods")
+    started_on = models.DateField(verbose_name="No criteria to reside from")
+    ended_on = models.DateField(null=True, blank=True, help_text="When the patient met the criteria again.")
+    recorded_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["started_on", "id"]
+        verbose_name = "no-criteria-to-reside period"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["spell"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_nctr_period_per_spell",
+                violation_error_message="The patient already has no criteria to reside.",
+            ),
+            models.CheckConstraint(
+                name="nctr_period_ends_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+            ),
+        ]
+        indexes = [models.Index(fields=["spell"], condition=Q(ended_on__isnull=True), name="nctr_open")]
+
+    def __str__(self):
+        return f"NCTR from {self.started_on:%d %b %Y}"
+
+
+class DelayReason(models.Model):
+    """Reference data: why a patient with no criteria to reside is still in hospital (editable)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Delay(models.Model):
+    """The reason for a delayed discharge, from one day to another; a change of reason is a new row."""
+
+    spell = models.ForeignKey(Spell, on_delete=models.PROTECT, related_name="delays")
+    reason = models.ForeignKey(DelayReason, on_delete=models.PROTECT, related_name="delays")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["started_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["spell"], condition=Q(ended_on__isnull=True), name="one_current_delay_reason_per_spell"
+            ),
+            models.CheckConstraint(
+                name="delay_ends_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+            ),
+        ]
+        indexes = [models.Index(fields=["spell"], condition=Q(ended_on__isnull=True), name="delay_current")]
+
+    def __str__(self):
+        return f"{self.reason} from {self.started_on:%d %b %Y}"

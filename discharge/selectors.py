@@ -1,9 +1,10 @@
 """Reads for the hospital side. Ward staff see only their own wards; LIT staff in-reach to all."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from discharge.models import Spell, Ward
+from discharge.models import Delay, DelayReason, NctrPeriod, Spell, Ward
 from ocit.models import Role
 from ocit.roles import can
 
@@ -16,11 +17,28 @@ def wards_for(*, user):
     return Ward.objects.filter(is_active=True)
 
 
+def with_discharge_status(spells):
+    """Annotate what the ward board shows, in the same query: discharge ready date (start of the latest
+    no-criteria-to-reside period), whether the patient has no criteria to reside now, and the delay reason."""
+    latest_period = NctrPeriod.objects.filter(spell=OuterRef("pk")).order_by("-started_on", "-id")
+    current_delay = Delay.objects.filter(spell=OuterRef("pk"), ended_on=None)
+    # A spell has at most one open referral (a database constraint), so Max picks it out; the
+    # reverse relation keeps this app from importing referrals.
+    open_referral = Q(referrals__status__in=["received", "accepted"])
+    return spells.annotate(
+        discharge_ready_on=Subquery(latest_period.values("started_on")[:1]),
+        no_criteria_to_reside=Exists(NctrPeriod.objects.filter(spell=OuterRef("pk"), ended_on=None)),
+        delay_reason=Subquery(current_delay.values("reason__name")[:1]),
+        referral_id=Max("referrals__id", filter=open_referral),
+        referral_status=Max("referrals__status", filter=open_referral),
+    )
+
+
 def open_spells_for(*, user, ward=None):
     spells = Spell.objects.filter(discharged_at__isnull=True, ward__in=wards_for(user=user))
     if ward is not None:
         spells = spells.filter(ward=ward)
-    return spells.select_related("patient", "ward")
+    return with_discharge_status(spells.select_related("patient", "ward", "patient__team"))
 
 
 def spells_for(*, user):
@@ -28,8 +46,27 @@ def spells_for(*, user):
     return Spell.objects.filter(Q(ward__in=wards_for(user=user))).select_related("patient", "ward")
 
 
+def spell_get(*, user, pk):
+    """A stay the user may see, with its discharge status; 404 otherwise (nothing leaks)."""
+    return get_object_or_404(with_discharge_status(spells_for(user=user)), pk=pk)
+
+
 def ward_get(*, user, pk):
+    if not str(pk).isdigit():
+        raise Http404("No such ward.")
     return get_object_or_404(wards_for(user=user), pk=pk)
+
+
+def delay_reasons():
+    return DelayReason.objects.filter(is_active=True)
+
+
+def spell_history(*, spell):
+    return {
+        "ward_stays": spell.ward_stays.select_related("ward"),
+        "nctr_periods": spell.nctr_periods.all(),
+        "delays": spell.delays.select_related("reason"),
+    }
 
 
 def inpatients_by_team():

@@ -12,7 +12,10 @@ from ocit.errors import DomainError
 def exception_handler(exc, context):
     """Model validation errors become 400 with field errors; domain conflicts 409 — never a 500."""
     if isinstance(exc, DjangoValidationError):
-        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        if "__all__" in errors:
+            errors["non_field_errors"] = errors.pop("__all__")
+        exc = ValidationError(errors)
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.http_status)
     return drf_exception_handler(exc, context)

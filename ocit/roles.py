@@ -27,6 +27,13 @@ CAPABILITIES = {
     "patient.access_history": {LIT_COORDINATOR, SYSTEM_ADMIN},
     # The hospital side: ward staff see their own wards; LIT staff in-reach to every ward.
     "wardboard.view": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
+    "spell.edit": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
+    # Referrals: ward staff raise and withdraw their own wards' referrals; the LIT pulls and decides.
+    "referral.view": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
+    "referral.raise": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
+    "referral.withdraw": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
+    "referral.decide": {LIT_PRACTITIONER, LIT_COORDINATOR},
+    "pulllist.view": {LIT_PRACTITIONER, LIT_COORDINATOR},
     # Aggregates only: no names, NHS numbers or free text.
     "dashboard.view": {PROGRAMME_BOARD, LIT_COORDINATOR, SYSTEM_ADMIN},
     # Users, reference data and the audit trail.
@@ -35,8 +42,8 @@ CAPABILITIES = {
 }
 
 HOME_PAGES = {
-    LIT_PRACTITIONER: "caseload:patients",
-    LIT_COORDINATOR: "caseload:patients",
+    LIT_PRACTITIONER: "caseload:mine",
+    LIT_COORDINATOR: "caseload:triage",
     WARD_STAFF: "discharge:ward_board",
     PROGRAMME_BOARD: "benefits:dashboard",
     SYSTEM_ADMIN: "administration",

@@ -9,6 +9,10 @@ from ocit import views
 
 router = DefaultRouter()
 router.register("patients", caseload_api.PatientViewSet, basename="patient")
+router.register("episodes", caseload_api.EpisodeViewSet, basename="episode")
+router.register(r"episodes/(?P<episode_pk>[0-9]+)/allocations", caseload_api.AllocationViewSet, basename="allocation")
+router.register(r"episodes/(?P<episode_pk>[0-9]+)/contacts", caseload_api.ContactViewSet, basename="contact")
+router.register("goals", caseload_api.GoalViewSet, basename="goal")
 router.register("wards", discharge_api.WardViewSet, basename="ward")
 router.register("spells", discharge_api.SpellViewSet, basename="spell")
 

@@ -4,10 +4,12 @@ Tests marked `postgres`, `redis` or `browser` are skipped, with a reason, where 
 With CI=true nothing may be skipped: a missing service fails the test, and any skip fails the run.
 """
 
+import importlib
 import os
 import shutil
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 
 from tests import factories
@@ -40,6 +42,29 @@ def pytest_sessionfinish(session, exitstatus):
         if reporter and reporter.stats.get("skipped"):
             reporter.write_line("CI=true: tests were skipped, which CI does not allow.", red=True)
             session.exitstatus = 1
+
+
+# Reference data that data migrations put in place; transactional tests empty every table, so each
+# test that uses the database gets it back (the functions are idempotent).
+REFERENCE_DATA = [
+    ("caseload.migrations.0002_seed_lits_and_localities", "add_teams"),
+    ("caseload.migrations.0004_response_standards_and_name_search", "add_standards"),
+    ("discharge.migrations.0003_delay_reasons_and_ward_stays", "add_reasons"),
+    ("referrals.migrations.0002_default_decision_standards", "add_standards"),
+]
+TRANSACTIONAL = {"transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not ({"db"} | TRANSACTIONAL) & names:
+        return
+    transactional = bool(TRANSACTIONAL & names) or (marker is not None and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

@@ -21,7 +21,14 @@ def seed(**options):
 def snapshot():
     patients = list(
         Patient.objects.order_by("nhs_number", "family_name", "given_name").values_list(
-            "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "address", "postcode", "team__code",
+            "nhs_number",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "address",
+            "postcode",
+            "team__code",
             "created_at",
         )
     )

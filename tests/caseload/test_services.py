@@ -19,7 +19,11 @@ HOUR = datetime.timedelta(hours=1)
 
 def open_episode(patient, coordinator, service="ucr", priority="urgent", received_at=None):
     return services.episode_open(
-        actor=coordinator, patient=patient, service=service, source="gp", priority=priority,
+        actor=coordinator,
+        patient=patient,
+        service=service,
+        source="gp",
+        priority=priority,
         received_at=received_at or timezone.now() - HOUR,
     )
 
@@ -154,7 +158,11 @@ def test_two_coordinators_allocating_at_once_exactly_one_wins(teams):
 def test_the_first_attended_contact_stops_the_clock(active_episode, practitioner):
     at = timezone.now() - datetime.timedelta(minutes=30)
     services.contact_record(
-        actor=practitioner, episode=active_episode, at=at, duration_minutes=45, location="home",
+        actor=practitioner,
+        episode=active_episode,
+        at=at,
+        duration_minutes=45,
+        location="home",
         next_contact_on=timezone.localdate() + datetime.timedelta(days=2),
     )
     active_episode.refresh_from_db()
@@ -165,8 +173,11 @@ def test_the_first_attended_contact_stops_the_clock(active_episode, practitioner
 def test_it_refuses_a_contact_before_the_episode_started(active_episode, practitioner):
     with pytest.raises(ValidationError) as error:
         services.contact_record(
-            actor=practitioner, episode=active_episode, at=active_episode.received_at - HOUR,
-            duration_minutes=30, location="home",
+            actor=practitioner,
+            episode=active_episode,
+            at=active_episode.received_at - HOUR,
+            duration_minutes=30,
+            location="home",
         )
     assert "before the referral was received" in error.value.message_dict["at"][0]
     assert not active_episode.contacts.exists()
@@ -175,7 +186,11 @@ def test_it_refuses_a_contact_before_the_episode_started(active_episode, practit
 def test_a_missed_contact_needs_a_reason(active_episode, practitioner):
     with pytest.raises(ValidationError, match="why the contact did not happen"):
         services.contact_record(
-            actor=practitioner, episode=active_episode, at=timezone.now(), duration_minutes=0, location="home",
+            actor=practitioner,
+            episode=active_episode,
+            at=timezone.now(),
+            duration_minutes=0,
+            location="home",
             attended=False,
         )
 
@@ -193,8 +208,11 @@ def test_it_refuses_to_close_without_sequel_package_or_goal_outcomes(active_epis
 def test_closing_records_sequel_package_and_goals_together(active_episode, practitioner):
     goal = services.goal_add(actor=practitioner, episode=active_episode, text="Walk to the shop")
     services.episode_close(
-        actor=practitioner, episode=active_episode, version=active_episode.version,
-        sequel=Sequel.NO_ONGOING_SUPPORT, goal_outcomes={goal.pk: GoalStatus.ACHIEVED},
+        actor=practitioner,
+        episode=active_episode,
+        version=active_episode.version,
+        sequel=Sequel.NO_ONGOING_SUPPORT,
+        goal_outcomes={goal.pk: GoalStatus.ACHIEVED},
         closing_package={"hours_per_week": 0, "calls_per_day": 0, "carers_per_call": 0, "provider_type": "none"},
     )
     active_episode.refresh_from_db()
@@ -219,8 +237,13 @@ def test_a_closed_episode_cannot_move_again_and_says_what_is_allowed(active_epis
 
 def patient_values(**overrides):
     return {
-        "nhs_number": "999 000 0018", "given_name": "Edna", "family_name": "Test", "sex": "female",
-        "date_of_birth": datetime.date(1938, 5, 1), "postcode": "cv2 4aa", **overrides,
+        "nhs_number": "999 000 0018",
+        "given_name": "Edna",
+        "family_name": "Test",
+        "sex": "female",
+        "date_of_birth": datetime.date(1938, 5, 1),
+        "postcode": "cv2 4aa",
+        **overrides,
     }
 
 

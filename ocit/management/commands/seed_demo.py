@@ -10,11 +10,26 @@ from django.db import transaction
 from caseload import demo as caseload_demo
 from caseload.models import Allocation, CarePackage, Contact, Episode, Equipment, Goal, Patient
 from discharge import demo as discharge_demo
-from discharge.models import Spell
+from discharge.models import Delay, NctrPeriod, Spell, WardStay
 from ocit import audit, demo
+from referrals import demo as referrals_demo
+from referrals.models import Referral
 
 # The tables seed_demo fills, each summarised by one change-log row.
-SEEDED = [Patient, Episode, Allocation, Contact, Goal, CarePackage, Equipment, Spell]
+SEEDED = [
+    Patient,
+    Episode,
+    Allocation,
+    Contact,
+    Goal,
+    CarePackage,
+    Equipment,
+    Spell,
+    WardStay,
+    NctrPeriod,
+    Delay,
+    Referral,
+]
 
 
 class Command(BaseCommand):
@@ -46,11 +61,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeding '{scale}' demo data (seed {seed}, as of {ctx.as_of:%d %b %Y %H:%M})…")
         with transaction.atomic():
             if replace:
+                referrals_demo.clear()
                 discharge_demo.clear()
                 caseload_demo.clear()
             logins = demo.seed_staff(ctx)
             patients = caseload_demo.seed(ctx)
             discharge_demo.seed(ctx, ward_user=logins["ward"])
+            referrals_demo.seed(ctx)
             reason = f"seed_demo --scale {scale} --seed {seed} --as-of {ctx.as_of:%Y-%m-%d}"
             for model in SEEDED:
                 audit.log_bulk(model=model, count=model.objects.count(), process="seed_demo", reason=reason)

@@ -1,0 +1,54 @@
+"""Server time of pages and API calls, in process through Django's test client, against the seeded data.
+
+Each figure is the median of repeated requests after a warm-up, reported with its SQL query count and
+its ratio to a trivial Django view measured in the same run.
+"""
+
+import statistics
+import time
+
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import include, path
+
+REPEAT = 30
+
+
+def trivial(request):
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("bench/trivial/", trivial), path("", include("ocit.urls"))]
+
+
+def measure(client, url):
+    """Median milliseconds and the query count of one request."""
+    for _ in range(3):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    query_count = len(queries)  # read now: the next request clears the log
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), query_count
+
+
+def run(emit, scale, pages):
+    """pages: [(name, user, url)] — each measured as `user`."""
+    with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"]):
+        client = Client()
+        client.force_login(pages[0][1])  # the same middleware and session work as the pages measured
+        baseline, _ = measure(client, "/bench/trivial/")
+        emit("trivial_view_median", round(baseline, 2), "ms", scale)
+        for name, user, url in pages:
+            client.force_login(user)
+            median, queries = measure(client, url)
+            emit(f"{name}_median", round(median, 2), "ms", scale)
+            emit(f"{name}_queries", queries, "queries", scale)
+            emit(f"{name}_ratio_to_trivial", round(median / baseline, 1), "x", scale)

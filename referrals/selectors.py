@@ -1,0 +1,42 @@
+"""Reads for referrals: ward staff see their own wards' referrals; LIT staff every referral."""
+
+from django.db.models import F
+from django.shortcuts import get_object_or_404
+
+from discharge import selectors as discharge_selectors
+from ocit.models import Role
+from ocit.roles import can
+from referrals.models import OPEN_STATUSES, Referral
+
+
+def referrals_for(*, user):
+    if not can(user, "referral.view"):
+        return Referral.objects.none()
+    referrals = Referral.objects.select_related("patient", "patient__team", "spell", "spell__ward", "decided_by")
+    if user.role == Role.WARD_STAFF:
+        return referrals.filter(spell__ward__in=discharge_selectors.wards_for(user=user))
+    return referrals
+
+
+def referral_get(*, user, pk):
+    return get_object_or_404(referrals_for(user=user), pk=pk)
+
+
+def pull_list(*, user, team=None):
+    """Open referrals for patients in a LIT's locality (or all three): undecided first, the longest waiting first."""
+    if not can(user, "pulllist.view"):
+        return Referral.objects.none()
+    referrals = referrals_for(user=user).filter(status__in=OPEN_STATUSES)
+    if team is not None:
+        referrals = referrals.filter(patient__team=team)
+    return referrals.order_by(F("decided_at").asc(nulls_first=True), "received_at")
+
+
+def spells_in_locality(*, user, team=None):
+    """Patients of a LIT's locality in hospital now, the longest since discharge ready first."""
+    if not can(user, "pulllist.view"):
+        return discharge_selectors.open_spells_for(user=user).none()
+    spells = discharge_selectors.open_spells_for(user=user)
+    if team is not None:
+        spells = spells.filter(patient__team=team)
+    return spells.order_by(F("discharge_ready_on").asc(nulls_last=True), "admitted_at")

@@ -1,0 +1,275 @@
+"""Referrals into OCIT: raise, decide (accept / decline / redirect), withdraw, complete — and the discharge.
+
+The allowed moves are one table, with who may make each. A decision is a conditional UPDATE on the
+referral's current status, so of two people deciding at once exactly one wins; the other is told who did.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from caseload import services as caseload_services
+from caseload.models import Episode, EpisodeStatus, Service, Source
+from discharge import services as discharge_services
+from discharge.models import Destination, Pathway
+from ocit import audit
+from ocit.errors import Conflict
+from ocit.models import AuditAction, Role
+from ocit.roles import can
+from referrals.models import DecisionStandard, Referral, ReferralStatus
+
+S = ReferralStatus
+# (from, to) → (capability, fields the move requires)
+REFERRAL_MOVES = {
+    (S.RECEIVED, S.ACCEPTED): ("referral.decide", []),
+    (S.RECEIVED, S.DECLINED): ("referral.decide", ["decision_reason"]),
+    (S.RECEIVED, S.REDIRECTED): ("referral.decide", ["redirected_to"]),
+    (S.RECEIVED, S.WITHDRAWN): ("referral.withdraw", ["decision_reason"]),
+    (S.ACCEPTED, S.WITHDRAWN): ("referral.withdraw", ["decision_reason"]),
+    (S.ACCEPTED, S.COMPLETED): ("referral.decide", []),
+}
+REQUIRED_MESSAGES = {
+    "decision_reason": "Give the reason.",
+    "redirected_to": "Say where the patient was redirected to.",
+}
+# The caseload service a discharge pathway steps the patient down into.
+STEP_DOWN_SERVICES = {Pathway.P1: Service.STEP_DOWN_REABLEMENT, Pathway.P2: Service.BED_BASED}
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def allowed_moves(status):
+    return [target for (source, target) in REFERRAL_MOVES if source == status]
+
+
+def _check_ward_staff(actor, referral):
+    """Ward staff act only on referrals from their own wards."""
+    if actor.role == Role.WARD_STAFF and (
+        referral.spell_id is None or not actor.wards.filter(pk=referral.spell.ward_id).exists()
+    ):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def referral_raise(
+    *,
+    actor,
+    patient,
+    source,
+    referrer_name,
+    reason,
+    requested_service,
+    urgency,
+    received_at=None,
+    spell=None,
+    referrer_role="",
+    referrer_contact="",
+    what_matters="",
+    process="",
+):
+    """A new referral; from a ward it starts from the patient's open hospital stay."""
+    if actor is not None and not can(actor, "referral.raise"):
+        raise PermissionDenied
+    received_at = received_at or timezone.now()
+    errors = {}
+    if received_at > timezone.now() + CLOCK_SKEW:
+        errors["received_at"] = ["The referral cannot have been received in the future."]
+    if spell is not None:
+        if spell.patient_id != patient.pk:
+            errors["spell"] = ["This hospital stay belongs to another patient."]
+        elif spell.discharged_at is not None:
+            errors["spell"] = ["This patient has been discharged: refer them from the community instead."]
+        if actor is not None and actor.role == Role.WARD_STAFF and not actor.wards.filter(pk=spell.ward_id).exists():
+            raise PermissionDenied
+    elif source == Source.WARD:
+        errors["spell"] = ["A ward referral starts from the patient's hospital stay."]
+    if actor is not None and actor.role == Role.WARD_STAFF and spell is None:
+        raise PermissionDenied
+    if not patient.nhs_number:
+        errors["patient"] = ["The patient's NHS number is needed before they can be referred."]
+    standard = DecisionStandard.objects.filter(urgency=urgency).first()
+    if standard is None:
+        errors["urgency"] = ["No decision standard is set for this urgency."]
+    if errors:
+        raise ValidationError(errors)
+    referral = Referral(
+        patient=patient,
+        spell=spell,
+        source=source,
+        referrer_name=referrer_name.strip(),
+        referrer_role=referrer_role,
+        referrer_contact=referrer_contact,
+        reason=reason.strip(),
+        what_matters=what_matters,
+        requested_service=requested_service,
+        urgency=urgency,
+        received_at=received_at,
+        decision_due_by=received_at + datetime.timedelta(hours=standard.hours),
+        raised_by=actor,
+    )
+    referral.full_clean(validate_constraints=False)
+    if spell is not None and spell.referrals.filter(status__in=[S.RECEIVED, S.ACCEPTED]).exists():
+        raise Conflict("This hospital stay already has an open referral.")
+    try:
+        with transaction.atomic():
+            referral.save()
+    except IntegrityError as error:
+        raise Conflict("This hospital stay already has an open referral.") from error
+    audit.record_create(obj=referral, actor=actor, patient_id=patient.pk, process=process)
+    return referral
+
+
+def _decide(*, actor, referral, to, values=None, process="", by_discharge=False):
+    """Make one move from the table, as a conditional UPDATE on the status the user saw.
+
+    A discharge moves the spell's referral on whoever records it (ward staff may record a pathway 0
+    discharge), so `by_discharge` skips the role check but not the table.
+    """
+    values = {key: (value or "").strip() for key, value in (values or {}).items()}
+    move = REFERRAL_MOVES.get((referral.status, to))
+    if move is None:
+        message = f"A referral that is {referral.get_status_display().lower()} cannot be {S(to).label.lower()}."
+        decided = {}
+        if referral.decided_by_id is not None:
+            # The loser of a near-simultaneous decision that arrives after the winner committed sees who won.
+            when = timezone.localtime(referral.decided_at or referral.updated_at)
+            message += f" It was decided by {referral.decided_by} at {when:%H:%M}."
+            decided["decided_by"] = str(referral.decided_by)
+        raise Conflict(message, status=referral.status, allowed_moves=allowed_moves(referral.status), **decided)
+    capability, required = move
+    if actor is not None and not by_discharge:
+        if not can(actor, capability):
+            raise PermissionDenied
+        _check_ward_staff(actor, referral)
+    missing = {field: [REQUIRED_MESSAGES[field]] for field in required if not values.get(field)}
+    if missing:
+        raise ValidationError(missing)
+    now = timezone.now()
+    update = {"status": to, "version": F("version") + 1, "updated_at": now, **values}
+    if referral.status == S.RECEIVED:
+        update.update(decided_at=now, decided_by=actor)
+    if to != S.ACCEPTED:
+        update["closed_at"] = now
+    won = Referral.objects.filter(pk=referral.pk, status=referral.status).update(**update)
+    if not won:
+        current = Referral.objects.select_related("decided_by").get(pk=referral.pk)
+        who = current.decided_by or "someone else"
+        when = timezone.localtime(current.decided_at or current.updated_at)
+        raise Conflict(
+            f"This referral was already {current.get_status_display().lower()} by {who} at {when:%H:%M}.",
+            status=current.status,
+            decided_by=str(who),
+            allowed_moves=allowed_moves(current.status),
+        )
+    audit.log_change(
+        actor=actor,
+        obj=referral,
+        action=AuditAction.TRANSITION,
+        patient_id=referral.patient_id,
+        process=process,
+        changes={"status": (referral.status, to), **{field: ("", value) for field, value in values.items()}},
+    )
+    referral.refresh_from_db()
+    return referral
+
+
+@transaction.atomic
+def referral_accept(*, actor, referral):
+    """Accept: the patient joins the shared caseload (their open episode of the service, or a new one)."""
+    referral = _decide(actor=actor, referral=referral, to=S.ACCEPTED)
+    episode = (
+        Episode.objects.filter(patient=referral.patient, service=referral.requested_service)
+        .exclude(status=EpisodeStatus.CLOSED)
+        .first()
+    )
+    if episode is None:
+        episode = caseload_services.episode_open(
+            actor=actor,
+            patient=referral.patient,
+            service=referral.requested_service,
+            source=referral.source,
+            priority=referral.urgency,
+            received_at=referral.received_at,
+            reason=referral.reason,
+            what_matters=referral.what_matters,
+        )
+    audit.record_update(obj=referral, actor=actor, values={"episode": episode}, patient_id=referral.patient_id)
+    return referral
+
+
+@transaction.atomic
+def referral_decline(*, actor, referral, reason, outcome=""):
+    referral = _decide(actor=actor, referral=referral, to=S.DECLINED, values={"decision_reason": reason})
+    return _record_outcome(actor, referral, outcome)
+
+
+@transaction.atomic
+def referral_redirect(*, actor, referral, to_where, outcome=""):
+    referral = _decide(actor=actor, referral=referral, to=S.REDIRECTED, values={"redirected_to": to_where})
+    return _record_outcome(actor, referral, outcome or f"Redirected to {to_where.strip()}")
+
+
+@transaction.atomic
+def referral_withdraw(*, actor, referral, reason):
+    return _decide(actor=actor, referral=referral, to=S.WITHDRAWN, values={"decision_reason": reason})
+
+
+@transaction.atomic
+def referral_complete(*, actor, referral, outcome=""):
+    referral = _decide(actor=actor, referral=referral, to=S.COMPLETED)
+    return _record_outcome(actor, referral, outcome)
+
+
+def _record_outcome(actor, referral, outcome):
+    if outcome.strip():
+        audit.record_update(
+            obj=referral, actor=actor, values={"outcome": outcome.strip()}, patient_id=referral.patient_id
+        )
+    return referral
+
+
+@transaction.atomic
+def discharge_record(*, actor, spell, discharged_at, destination, pathway, version=None):
+    """Record the discharge: close the spell; P1/P2 open the step-down episode for the patient's LIT; the
+    spell's open referral is completed (P0 and P3 included, with the destination as its outcome)."""
+    if pathway in (None, ""):
+        raise ValidationError({"pathway": ["Choose the discharge pathway."]})
+    pathway = Pathway(int(pathway))
+    if pathway == Pathway.P3 and destination and destination != Destination.CARE_HOME:
+        raise ValidationError({"destination": ["Pathway 3 is a care-home placement to assess long-term needs."]})
+    spell = discharge_services.spell_discharge(
+        actor=actor,
+        spell=spell,
+        discharged_at=discharged_at,
+        destination=destination,
+        pathway=pathway,
+        version=version,
+    )
+    episode = None
+    if pathway in STEP_DOWN_SERVICES:
+        service = STEP_DOWN_SERVICES[pathway]
+        episode = (
+            Episode.objects.filter(patient=spell.patient, service=service).exclude(status=EpisodeStatus.CLOSED).first()
+        )
+        if episode is None:
+            episode = caseload_services.episode_open(
+                actor=actor,
+                patient=spell.patient,
+                service=service,
+                source=Source.WARD,
+                priority="high",
+                received_at=discharged_at,
+                reason=f"Discharged from {spell.ward} on {pathway.label.split(':')[0]}",
+            )
+    referral = spell.referrals.filter(status__in=[S.RECEIVED, S.ACCEPTED]).first()
+    if referral is not None:
+        if referral.status == S.RECEIVED:
+            referral = _decide(actor=actor, referral=referral, to=S.ACCEPTED, by_discharge=True)
+        referral = _decide(actor=actor, referral=referral, to=S.COMPLETED, by_discharge=True)
+        values = {"outcome": f"Discharged on {pathway.label} ({Destination(destination).label.lower()})"}
+        if episode is not None and referral.episode_id is None:
+            values["episode"] = episode
+        audit.record_update(obj=referral, actor=actor, values=values, patient_id=referral.patient_id)
+    return spell, episode
