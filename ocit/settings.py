@@ -200,10 +200,10 @@ DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y H:i"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 # Production runs collectstatic with STATIC_HASHED_FILES=true (cache-busting names, compressed copies);
 # the demo and the tests serve the built assets straight from ocit/static.
 STATIC_HASHED_FILES = env_bool("STATIC_HASHED_FILES", False)
+STATIC_ROOT = BASE_DIR / "staticfiles" if STATIC_HASHED_FILES else None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
