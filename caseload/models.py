@@ -238,6 +238,7 @@ class Episode(models.Model):
             models.Index(fields=["service", "status"], name="episode_service_status"),
             models.Index(fields=["patient", "received_at"], name="episode_patient_received"),
             models.Index(fields=["closed_at"], name="episode_closed_at"),
+            models.Index(fields=["team", "due_by"], condition=~Q(status="closed"), name="episode_open_by_team"),
         ]
 
     def __str__(self):

@@ -5,7 +5,7 @@ import datetime
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, FilteredRelation, Q
 from django.db.models.functions import Greatest, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -87,14 +87,15 @@ def episode_get(*, user, pk):
 
 
 def _with_keyworker(episodes):
-    """Annotate the current keyworker's id and name in the same query (no query per row)."""
-    keyworker = Allocation.objects.filter(
-        episode=OuterRef("pk"), ended_at=None, role=AllocationRole.KEYWORKER
-    ).order_by("-started_at")
+    """Annotate the current keyworker's id and name with one LEFT JOIN (an episode has at most one
+    current keyworker: a database constraint), so sorting by keyworker stays cheap."""
     return episodes.annotate(
-        keyworker_id=Subquery(keyworker.values("practitioner_id")[:1]),
-        keyworker_name=Subquery(keyworker.values("practitioner__full_name")[:1]),
-        keyworker_discipline=Subquery(keyworker.values("discipline")[:1]),
+        keyworker=FilteredRelation(
+            "allocations", condition=Q(allocations__ended_at=None, allocations__role=AllocationRole.KEYWORKER)
+        ),
+        keyworker_id=F("keyworker__practitioner_id"),
+        keyworker_name=F("keyworker__practitioner__full_name"),
+        keyworker_discipline=F("keyworker__discipline"),
     )
 
 
