@@ -447,9 +447,19 @@ def goal_add(*, actor, episode, text, target_date=None):
 def goal_update(*, actor, goal, version, values):
     goal = _lock(Goal, goal.pk)
     _check_version(goal, version, lambda g: {"text": g.text, "status": g.status, "target_date": str(g.target_date)})
-    changes = audit.record_update(obj=goal, actor=actor, values=values, patient_id=goal.episode.patient_id)
+    episode = goal.episode
+    if not episode.is_open:
+        raise Conflict("This episode is closed: its goals can no longer change.")
+    values = dict(values)
+    if "text" in values:
+        values["text"] = (values["text"] or "").strip()
+    target_date = values.get("target_date")
+    if target_date and target_date < timezone.localdate(episode.received_at):
+        raise ValidationError({"target_date": ["The target date cannot be before the episode started."]})
+    candidate = Goal(**{**{f.attname: getattr(goal, f.attname) for f in Goal._meta.concrete_fields}, **values})
+    candidate.full_clean(exclude=["episode"], validate_unique=False)
+    changes = audit.record_update(obj=goal, actor=actor, values=values, patient_id=episode.patient_id)
     if changes:
-        goal.full_clean()
         Goal.objects.filter(pk=goal.pk).update(version=F("version") + 1)
         goal.refresh_from_db()
     return goal
@@ -459,6 +469,8 @@ def goal_update(*, actor, goal, version, values):
 def package_record(
     *, actor, episode, stage, effective_on, hours_per_week, calls_per_day, carers_per_call, provider_type
 ):
+    if not episode.is_open:
+        raise Conflict("This episode is closed: its care package can no longer change.")
     package = CarePackage(
         episode=episode,
         stage=stage,
@@ -481,6 +493,8 @@ def package_record(
 
 @transaction.atomic
 def equipment_add(*, actor, episode, item, provided_on):
+    if not episode.is_open:
+        raise Conflict("This episode is closed: record equipment on an open episode.")
     equipment = Equipment(episode=episode, item=item.strip(), provided_on=provided_on, recorded_by=actor)
     equipment.full_clean()
     equipment.save()

@@ -287,3 +287,44 @@ def test_a_second_writer_on_an_old_version_is_told_what_changed(patient, coordin
     assert error.value.details["current"]["phone"] == "024 7600 0000"
     patient.refresh_from_db()
     assert patient.phone == "024 7600 0000" and patient.version == 2
+
+
+def test_a_closed_episode_takes_no_more_goal_changes_packages_or_equipment(active_episode, practitioner):
+    goal = services.goal_add(actor=practitioner, episode=active_episode, text="Cook a meal")
+    services.episode_close(
+        actor=practitioner,
+        episode=active_episode,
+        version=active_episode.version,
+        sequel=Sequel.DIED,
+        goal_outcomes={goal.pk: GoalStatus.NOT_ACHIEVED},
+    )
+    active_episode.refresh_from_db()
+    goal.refresh_from_db()
+    with pytest.raises(Conflict, match="closed"):
+        services.goal_update(actor=practitioner, goal=goal, version=goal.version, values={"text": "x"})
+    with pytest.raises(Conflict, match="closed"):
+        services.equipment_add(
+            actor=practitioner, episode=active_episode, item="Walking frame", provided_on=timezone.localdate()
+        )
+    with pytest.raises(Conflict, match="closed"):
+        services.package_record(
+            actor=practitioner,
+            episode=active_episode,
+            stage="change",
+            effective_on=timezone.localdate(),
+            hours_per_week=7,
+            calls_per_day=1,
+            carers_per_call=1,
+            provider_type="independent",
+        )
+
+
+def test_a_goal_target_cannot_be_before_the_episode(active_episode, practitioner):
+    goal = services.goal_add(actor=practitioner, episode=active_episode, text="Cook a meal")
+    with pytest.raises(ValidationError, match="before the episode started"):
+        services.goal_update(
+            actor=practitioner,
+            goal=goal,
+            version=goal.version,
+            values={"target_date": active_episode.received_at.date() - datetime.timedelta(days=3)},
+        )
