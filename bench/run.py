@@ -78,7 +78,22 @@ def run(scale, seed):
 
     import pages
 
-    pages.run(emit, scale, caseload_pages(scale))
+    pages.run(emit, scale, caseload_pages(scale) + discharge_pages(scale))
+
+
+def discharge_pages(scale):
+    """The ward board (LIT in-reach: every ward) and the pull list for all three LITs."""
+    from django.urls import reverse
+
+    from discharge.models import Spell
+    from ocit.models import User
+
+    coordinator = User.objects.get(email="coordinator@ocit.test")
+    emit("open_spells", Spell.objects.filter(discharged_at=None).count(), "spells", scale)
+    return [
+        ("ward_board", coordinator, reverse("discharge:ward_board")),
+        ("pull_list", coordinator, reverse("referrals:pull_list") + "?lit=all"),
+    ]
 
 
 def caseload_pages(scale):

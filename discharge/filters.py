@@ -1,12 +1,31 @@
-import django_filters
+"""One FilterSet per list, shared by the pages and the API so they never disagree."""
 
-from discharge.models import Spell
+import django_filters
+from django.db.models import Exists, OuterRef
+
+from caseload.models import Team
+from discharge.models import NctrPeriod, Pathway, Spell
 
 
 class SpellFilter(django_filters.FilterSet):
-    ward = django_filters.CharFilter(field_name="ward__code")
+    ward = django_filters.CharFilter(field_name="ward__code", label="Ward (code)")
     open = django_filters.BooleanFilter(field_name="discharged_at", lookup_expr="isnull", label="Still in hospital")
+    nctr = django_filters.BooleanFilter(method="filter_nctr", label="No criteria to reside now")
+    pathway = django_filters.ChoiceFilter(choices=Pathway.choices, empty_label="Any pathway")
+    lit = django_filters.ModelChoiceFilter(
+        field_name="patient__team",
+        to_field_name="code",
+        queryset=Team.objects.filter(is_active=True),
+        label="Patient's LIT",
+        empty_label="All LITs",
+    )
+    patient = django_filters.NumberFilter(field_name="patient_id")
 
     class Meta:
         model = Spell
-        fields = ["ward", "open"]
+        fields = ["ward", "open", "nctr", "pathway", "lit", "patient"]
+
+    def filter_nctr(self, queryset, name, value):
+        # Not the selectors' annotation, so the filter works on any queryset of spells.
+        open_period = Exists(NctrPeriod.objects.filter(spell=OuterRef("pk"), ended_on=None))
+        return queryset.filter(open_period) if value else queryset.exclude(open_period)

@@ -132,6 +132,8 @@ def spell_update(*, actor, spell, version, expected_discharge_on=None, clinical_
     if clinical_criteria is not None:
         values["clinical_criteria"] = clinical_criteria
     if pathway is not None and pathway != "":
+        if not can(actor, "referral.decide"):  # the LIT, who know what the community can offer, decide
+            raise PermissionDenied
         values["pathway"] = int(pathway)
     changes = audit.record_update(obj=spell, actor=actor, values=values, patient_id=spell.patient_id)
     if changes:

@@ -3,13 +3,16 @@ from django.urls import reverse
 from ocit.models import Role
 from ocit.roles import can
 
-# (label, URL name, capability, what marks the item current: view names, or a URL prefix)
+# (label, URL name, capability, what marks the item current: a URL prefix, or a set of view names and prefixes)
 NAVIGATION = [
     ("Triage", "caseload:triage", "caseload.view", {"caseload:triage"}),
     ("My caseload", "caseload:mine", "caseload.view", {"caseload:mine"}),
     ("Team caseload", "caseload:team", "caseload.view", {"caseload:team"}),
     ("Search", "caseload:search", "caseload.view", {"caseload:search", "caseload:patient_create"}),
-    ("Ward board", "discharge:ward_board", "wardboard.view", "/wards/"),
+    # Raising a referral and recording a discharge start from a patient on the ward board.
+    ("Ward board", "discharge:ward_board", "wardboard.view", {"/wards/", "referrals:raise", "referrals:discharge"}),
+    ("Pull list", "referrals:pull_list", "pulllist.view", {"referrals:pull_list"}),
+    ("Referrals", "referrals:list", "referral.view", {"referrals:list", "referrals:detail"}),
     ("Dashboard", "benefits:dashboard", "dashboard.view", "/dashboard/"),
     ("Administration", "administration", "admin.access", "/administration/"),
 ]
@@ -21,7 +24,8 @@ def _is_current(request, marker):
     if isinstance(marker, str):
         return request.path.startswith(marker)
     match = getattr(request, "resolver_match", None)
-    return bool(match) and match.view_name in marker
+    prefixes = [item for item in marker if item.startswith("/")]
+    return any(request.path.startswith(prefix) for prefix in prefixes) or (bool(match) and match.view_name in marker)
 
 
 def navigation(request):

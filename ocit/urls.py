@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from caseload import api as caseload_api
 from discharge import api as discharge_api
 from ocit import views
+from referrals import api as referrals_api
 
 router = DefaultRouter()
 router.register("patients", caseload_api.PatientViewSet, basename="patient")
@@ -15,6 +16,10 @@ router.register(r"episodes/(?P<episode_pk>[0-9]+)/contacts", caseload_api.Contac
 router.register("goals", caseload_api.GoalViewSet, basename="goal")
 router.register("wards", discharge_api.WardViewSet, basename="ward")
 router.register("spells", discharge_api.SpellViewSet, basename="spell")
+router.register(r"spells/(?P<spell_pk>[0-9]+)/nctr-periods", discharge_api.NctrPeriodViewSet, basename="nctr-period")
+router.register(r"spells/(?P<spell_pk>[0-9]+)/delays", discharge_api.DelayViewSet, basename="delay")
+router.register(r"spells/(?P<spell_pk>[0-9]+)/discharge", referrals_api.SpellDischargeViewSet, basename="discharge")
+router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 
 admin.site.site_header = "OCIT Care Record administration"
 admin.site.site_title = "OCIT administration"
@@ -28,6 +33,7 @@ urlpatterns = [
     path("administration/", views.administration, name="administration"),
     path("caseload/", include("caseload.urls")),
     path("wards/", include("discharge.urls")),
+    path("referrals/", include("referrals.urls")),
     path("dashboard/", include("benefits.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

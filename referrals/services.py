@@ -86,7 +86,7 @@ def referral_raise(
     elif source == Source.WARD:
         errors["spell"] = ["A ward referral starts from the patient's hospital stay."]
     if actor is not None and actor.role == Role.WARD_STAFF and spell is None:
-        raise PermissionDenied
+        errors["spell"] = ["Ward staff refer a patient from their hospital stay on the ward board."]
     if not patient.nhs_number:
         errors["patient"] = ["The patient's NHS number is needed before they can be referred."]
     standard = DecisionStandard.objects.filter(urgency=urgency).first()

@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('caseload', '0004_response_standards_and_name_search'),
+        ("caseload", "0004_response_standards_and_name_search"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(condition=models.Q(('status', 'closed'), _negated=True), fields=['team', 'due_by'], name='episode_open_by_team'),
+            model_name="episode",
+            index=models.Index(
+                condition=models.Q(("status", "closed"), _negated=True),
+                fields=["team", "due_by"],
+                name="episode_open_by_team",
+            ),
         ),
     ]

@@ -1,0 +1,436 @@
+"""The referral screens: raise from a hospital stay, the LIT's pull list, the referral page, and the discharge.
+
+Each view parses its input, makes one service or selector call, and renders. On the pull list, decisions are
+htmx forms that update the row in place (or take it off the list); without JavaScript they are ordinary forms
+that redirect back with a message. A refused decision (a lost race, a missing reason) is shown beside the row
+or, without JavaScript, on the referral page with an error summary: never a 500, and nothing half-written.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from caseload import selectors as caseload_selectors
+from caseload.models import Source
+from caseload.templatetags.caseload_extras import format_duration
+from discharge import selectors as discharge_selectors
+from discharge.forms import short_pathway
+from discharge.views import discharge_status
+from ocit import audit
+from ocit import selectors as audit_selectors
+from ocit.errors import Conflict
+from ocit.models import AuditAction, Role
+from ocit.roles import can, requires
+from referrals import forms, selectors, services
+from referrals.models import ReferralStatus
+
+PULL_PAGE_SIZE = 25
+SPELLS_PAGE_SIZE = 25
+LIST_PAGE_SIZE = 50
+DUE_SOON = datetime.timedelta(hours=1)
+ALL_LITS = "all"
+
+
+def _next_url(request, default):
+    """Where to go back to after a POST: the page the form was on, if it is one of ours."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _first_decision(referral):
+    """What was decided on the received referral: its status now, unless it was accepted and has moved on since."""
+    if referral.status in (ReferralStatus.COMPLETED, ReferralStatus.WITHDRAWN) and referral.closed_at != (
+        referral.decided_at
+    ):
+        return "accepted"
+    return referral.get_status_display().lower()
+
+
+def decision_clock(referral, now=None):
+    """(text, state) of the response clock: time left or overdue while undecided; who decided, and when, after."""
+    left = referral.decision_time_left(now)
+    if left is not None:
+        if left < datetime.timedelta(0):
+            return f"Overdue by {format_duration(left)}", "overdue"
+        return f"{format_duration(left)} left", "due_soon" if left < DUE_SOON else "open"
+    if referral.decided_at:
+        when = timezone.localtime(referral.decided_at)
+        who = referral.decided_by.full_name if referral.decided_by else "someone"
+        return f"{_first_decision(referral).capitalize()} by {who} at {when:%H:%M} on {when:%-d %b}", "decided"
+    return referral.get_status_display(), "decided"
+
+
+def _refusal(conflict, referral):
+    """A refused decision in words. The service names the winner of a race it loses at the UPDATE (`referral` is
+    still the received one then); a referral decided before this request arrived (the usual lost race: the other
+    person clicked first) is told the same way: who decided, and when."""
+    if referral.status == ReferralStatus.RECEIVED or not referral.decided_at:
+        return conflict.message
+    who = referral.decided_by.full_name if referral.decided_by else "someone else"
+    when = timezone.localtime(referral.decided_at)
+    first = _first_decision(referral)
+    now = referral.get_status_display().lower()
+    return f"This referral was already {first} by {who} at {when:%H:%M}" + (
+        f" and is now {now}." if now != first else "."
+    )
+
+
+def _moves(user, referral):
+    """The decisions this user may make on this referral now (the service checks again)."""
+    moves = []
+    if referral.status == ReferralStatus.RECEIVED and can(user, "referral.decide"):
+        moves += ["accept", "decline", "redirect"]
+    if referral.status == ReferralStatus.ACCEPTED and can(user, "referral.decide"):
+        moves.append("complete")
+    if referral.is_open and can(user, "referral.withdraw"):
+        moves.append("withdraw")
+    return moves
+
+
+def _decision_forms(user, referral, failed=None, failed_form=None):
+    return {
+        move: failed_form
+        if move == failed and failed_form is not None
+        else forms.DECISION_FORMS[move](prefix=forms.decision_prefix(move, referral))
+        for move in _moves(user, referral)
+    }
+
+
+def _first_error(form):
+    errors = list(form.non_field_errors()) + [error for field in form for error in field.errors]
+    return errors[0] if errors else ""
+
+
+# Raise a referral -----------------------------------------------------------------------------------
+
+
+@requires("referral.raise")
+def referral_raise(request, spell_id):
+    """From a patient on the ward: their details come from the record; the form asks only what it cannot know."""
+    spell = discharge_selectors.spell_get(user=request.user, pk=spell_id)
+    form = forms.RaiseForm(request.POST or None, initial=forms.RaiseForm.initial_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_raise(
+                actor=request.user, patient=spell.patient, spell=spell, source=Source.WARD, **form.cleaned_data
+            )
+        except Conflict as refused:
+            form.add_error(None, refused.message)
+        except ValidationError as invalid:
+            form.add_service_errors(invalid)
+        else:
+            due = timezone.localtime(referral.decision_due_by)
+            messages.success(
+                request,
+                f"Referral sent for {spell.patient.full_name}. The LIT will decide by {due:%H:%M} on {due:%-d %b}.",
+            )
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/raise.html",
+        {"spell": spell, "patient": spell.patient, "form": form, "status": discharge_status(spell)},
+    )
+
+
+# Referrals list (ward staff: their own wards') -----------------------------------------------------
+
+
+@requires("referral.view")
+def referral_list(request):
+    page = Paginator(selectors.referrals_for(user=request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"referral": referral, "clock": decision_clock(referral, now)} for referral in page]
+    return render(
+        request,
+        "referrals/list.html",
+        {"page": page, "rows": rows, "ward_staff": request.user.role == Role.WARD_STAFF},
+    )
+
+
+# Pull list (LIT) ------------------------------------------------------------------------------------
+
+
+def _pull_row(user, referral, now=None, failed=None, failed_form=None, **extra):
+    return {
+        "referral": referral,
+        "clock": decision_clock(referral, now),
+        "forms": _decision_forms(user, referral, failed, failed_form),
+        "failed": failed or "",
+        **extra,
+    }
+
+
+@requires("pulllist.view")
+def pull_list(request):
+    """Open referrals for a LIT's patients (the user's LIT by default, or all three), undecided and longest
+    waiting first; then that locality's patients in hospital now, the longest since discharge ready first."""
+    teams = list(caseload_selectors.teams())
+    code = request.GET.get("lit")
+    if code is None:
+        team = next((t for t in teams if t.pk == request.user.team_id), None)
+    elif code in (ALL_LITS, ""):
+        team = None
+    else:
+        team = next((t for t in teams if t.code == code), None)
+        if team is None:
+            raise Http404("No such LIT.")
+    now = timezone.now()
+    referrals = Paginator(selectors.pull_list(user=request.user, team=team), PULL_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    spells = Paginator(selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE).get_page(
+        request.GET.get("spells_page")
+    )
+    today = timezone.localdate(now)
+    return render(
+        request,
+        "referrals/pull_list.html",
+        {
+            "teams": teams,
+            "team": team,
+            "referrals": referrals,
+            "rows": [_pull_row(request.user, referral, now) for referral in referrals],
+            "spells": spells,
+            "spell_rows": [{"spell": spell, **discharge_status(spell, today)} for spell in spells],
+            "next": request.get_full_path(),
+        },
+    )
+
+
+# Decisions: accept, decline, redirect (the LIT); withdraw (ward staff for their wards, and the LIT); complete
+
+
+def _decision_message(action, referral, values):
+    name = referral.patient.full_name
+    if action == "accept":
+        return f"Referral accepted: {name} is on the {referral.patient.team.name} caseload, awaiting allocation."
+    if action == "decline":
+        return f"Referral for {name} declined."
+    if action == "redirect":
+        return f"Referral for {name} redirected to {values['to_where'].strip()}."
+    if action == "withdraw":
+        return f"Referral for {name} withdrawn."
+    return f"Referral for {name} completed."
+
+
+DECISION_SERVICES = {
+    "accept": services.referral_accept,
+    "decline": services.referral_decline,
+    "redirect": services.referral_redirect,
+    "withdraw": services.referral_withdraw,
+    "complete": services.referral_complete,
+}
+
+
+def _decide(request, pk, action):
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    form = forms.DECISION_FORMS[action](request.POST, prefix=forms.decision_prefix(action, referral))
+    back = _next_url(request, reverse("referrals:detail", args=[referral.pk]))
+    settled = False
+    if form.is_valid():
+        try:
+            referral = DECISION_SERVICES[action](actor=request.user, referral=referral, **form.cleaned_data)
+        except Conflict as refused:
+            form.add_error(None, _refusal(refused, referral))
+            settled = True
+        except ValidationError as invalid:
+            form.add_service_errors(invalid)
+        else:
+            message = _decision_message(action, referral, form.cleaned_data)
+            if request.htmx:
+                if referral.is_open:
+                    # Still on the pull list: the row is updated in place, with the message in it.
+                    referral = selectors.referral_get(user=request.user, pk=pk)
+                    row = _pull_row(request.user, referral, message=message)
+                    return render(request, "referrals/pull_list.html#row", {"row": row, "next": back})
+                # Off the list: an empty row (the row is swapped out) and the message into the page's status area.
+                return render(request, "referrals/pull_list.html#removed", {"message": message})
+            messages.success(request, message)
+            return redirect(back)
+    # Refused: shown with the referral as it is now (after a lost race, as the winner left it).
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    if request.htmx:
+        row = _pull_row(
+            request.user,
+            referral,
+            error=_first_error(form),
+            settled=settled,
+            failed=None if settled else action,
+            failed_form=None if settled else form,
+        )
+        return render(request, "referrals/pull_list.html#row", {"row": row, "next": back})
+    return _detail_page(request, referral, failed=action, failed_form=form)
+
+
+@require_POST
+@requires("referral.decide")
+def referral_accept(request, pk):
+    return _decide(request, pk, "accept")
+
+
+@require_POST
+@requires("referral.decide")
+def referral_decline(request, pk):
+    return _decide(request, pk, "decline")
+
+
+@require_POST
+@requires("referral.decide")
+def referral_redirect(request, pk):
+    return _decide(request, pk, "redirect")
+
+
+@require_POST
+@requires("referral.withdraw")
+def referral_withdraw(request, pk):
+    return _decide(request, pk, "withdraw")
+
+
+@require_POST
+@requires("referral.decide")
+def referral_complete(request, pk):
+    return _decide(request, pk, "complete")
+
+
+# Referral page ---------------------------------------------------------------------------------------
+
+
+def _history_entry(change):
+    """One line of the referral's decision history, in words, from the audit trail."""
+    changes = change.changes or {}
+    if "status" in changes:
+        what = ReferralStatus(changes["status"][1]).label
+    elif "episode" in changes:
+        what = "Added to the shared caseload"
+    else:
+        what = "Updated"
+    details = [
+        f"{label}: {changes[field][1]}"
+        for field, label in (("decision_reason", "Reason"), ("redirected_to", "Redirected to"), ("outcome", "Outcome"))
+        if field in changes and changes[field][1]
+    ]
+    who = change.actor.full_name if change.actor else change.actor_label
+    return {"at": change.at, "who": who, "what": what, "details": details}
+
+
+def referral_history(referral):
+    """Received, then every decision and change after it, oldest first. Referrals loaded in bulk (demo data,
+    imports) have no change rows of their own: their decision is told from the referral itself."""
+    raised_by = referral.raised_by.full_name if referral.raised_by else referral.referrer_name
+    history = [
+        {
+            "at": referral.received_at,
+            "who": raised_by,
+            "what": "Received",
+            "details": [f"From {referral.get_source_display().lower()}: {referral.referrer_name}"],
+        }
+    ]
+    changes = (
+        audit_selectors.patient_change_history(patient_id=referral.patient_id)
+        .filter(object_type=referral._meta.label_lower, object_id=str(referral.pk))
+        .exclude(action=AuditAction.CREATE)
+        .order_by("at", "id")
+    )
+    entries = [_history_entry(change) for change in changes]
+    if referral.decided_at and not any(change.action == AuditAction.TRANSITION for change in changes):
+        who = referral.decided_by.full_name if referral.decided_by else ""
+        entries.append({"at": referral.decided_at, "who": who, "what": _first_decision(referral).capitalize()})
+        if referral.closed_at and referral.closed_at != referral.decided_at:
+            entries.append({"at": referral.closed_at, "who": "", "what": referral.get_status_display()})
+    return history + entries
+
+
+def _detail_page(request, referral, failed=None, failed_form=None):
+    context = {
+        "referral": referral,
+        "patient": referral.patient,
+        "clock": decision_clock(referral),
+        "history": referral_history(referral),
+        "forms": _decision_forms(request.user, referral, failed, failed_form),
+        "failed": failed or "",
+        "failed_form": failed_form,
+        "can_see_caseload": can(request.user, "caseload.view"),
+        "next": reverse("referrals:detail", args=[referral.pk]),
+    }
+    return render(request, "referrals/detail.html", context)
+
+
+@requires("referral.view")
+def referral_detail(request, pk):
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    audit.log_access(actor=request.user, patient_id=referral.patient_id, obj=referral, via=request.get_full_path())
+    return _detail_page(request, referral)
+
+
+# Discharge -------------------------------------------------------------------------------------------
+
+
+def _discharged_page(request, spell):
+    """After the discharge: what was recorded and, for pathways 1 and 2, the step-down episode."""
+    episode = None
+    episode_id = request.GET.get("episode", "")
+    if episode_id.isdigit() and can(request.user, "caseload.view"):
+        episode = (
+            caseload_selectors.episodes_for(user=request.user)
+            .filter(pk=episode_id, patient_id=spell.patient_id)
+            .first()
+        )
+    return render(
+        request,
+        "referrals/discharged.html",
+        {
+            "spell": spell,
+            "patient": spell.patient,
+            "status": discharge_status(spell),
+            "pathway": short_pathway(spell.pathway),
+            "episode": episode,
+        },
+    )
+
+
+@requires("spell.edit")
+def discharge(request, spell_id):
+    """Record the discharge: it closes the stay and, for pathways 1 and 2, opens the step-down episode."""
+    spell = discharge_selectors.spell_get(user=request.user, pk=spell_id)
+    if spell.discharged_at is not None and request.method != "POST":
+        return _discharged_page(request, spell)
+    form = forms.DischargeForm(request.POST or None, initial={"version": spell.version, "pathway": spell.pathway})
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            spell, episode = services.discharge_record(actor=request.user, spell=spell, **form.cleaned_data)
+        except Conflict as refused:
+            if refused.details.get("current"):
+                conflict = {"message": refused.message, "current": refused.details["current"]}
+                form.show_current_version(refused.details["version"])
+            form.add_error(None, refused.message)
+        except ValidationError as invalid:
+            form.add_service_errors(invalid)
+        else:
+            message = f"Discharge recorded for {spell.patient.full_name}: {short_pathway(spell.pathway)}."
+            if episode is not None:
+                message += f" {episode.get_service_display()} episode opened for {episode.team.name}."
+            messages.success(request, message)
+            url = reverse("referrals:discharge", args=[spell.pk])
+            return redirect(f"{url}?episode={episode.pk}" if episode is not None else url)
+    return render(
+        request,
+        "referrals/discharge.html",
+        {
+            "spell": spell,
+            "patient": spell.patient,
+            "form": form,
+            "conflict": conflict,
+            "status": discharge_status(spell),
+        },
+    )

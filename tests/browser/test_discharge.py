@@ -1,0 +1,244 @@
+"""In real Chromium: a ward nurse refers an admitted patient; an LIT coordinator accepts the referral from the pull
+list without a reload, records the discharge ready date, a delay reason and the pathway 1 discharge; the step-down
+episode appears on the triage board. Every screen on the way has no serious accessibility failures and no script
+errors (with the app's real Content-Security-Policy on)."""
+
+import datetime
+import importlib
+from contextlib import contextmanager
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from caseload.models import Episode, EpisodeStatus
+from discharge import services as discharge_services
+from discharge.models import Delay, NctrPeriod
+from referrals import services as referral_services
+from referrals.models import Referral, ReferralStatus
+from tests import conftest, factories
+
+# Transactional (the live server needs committed rows), listing every app so that the flush at the end does not
+# re-create content types under new ids: a later test with serialized rollback reloads the original ones.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, available_apps=settings.INSTALLED_APPS)]
+
+AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """The LITs, response standards, delay reasons and decision standards from the data migrations, which the live
+    server needs committed. A transactional test empties the tables when it ends, so each test puts them back (the
+    migrations' own functions, which are idempotent)."""
+    for module, function in conftest.REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@contextmanager
+def logged_in_page(live_server, user):
+    """A Chromium page signed in as `user` (through a session made by the test client), recording script errors.
+
+    Create test data before opening the page: Playwright's sync API runs an event loop in this thread.
+    """
+    from playwright.sync_api import sync_playwright
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=conftest.CHROMIUM or "/usr/bin/chromium",
+            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        try:
+            # The CSP stays on, so an inline script or style shows up as a console error. axe is injected through
+            # DevTools (page.evaluate), which the policy does not restrict, so bypass_csp is not needed.
+            context = browser.new_context(base_url=live_server.url)
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+            page = context.new_page()
+            page.errors = []
+            page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            yield page
+        finally:
+            browser.close()
+
+
+def serious_accessibility_failures(page):
+    page.evaluate(AXE.read_text())
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['impact']}: {violation['id']} ({violation['help']}) at "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"])
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_accessible_without_errors(page, screen=""):
+    failures = serious_accessibility_failures(page)
+    assert not failures, f"{screen}: " + "\n".join(failures)
+    assert not page.errors, f"{screen}: {page.errors}"
+
+
+@pytest.fixture
+def admitted(ward_a, ward_nurse, teams):
+    """A patient of Newfield House LIT, admitted to the nurse's ward three days ago, plus a neighbour in the bay."""
+    discharge_services.spell_admit(
+        actor=ward_nurse,
+        patient=factories.PatientFactory(team=teams["newfield-house"], family_name="Neighbour"),
+        ward=ward_a,
+        admitted_at=timezone.now() - 5 * DAY,
+    )
+    return discharge_services.spell_admit(
+        actor=ward_nurse,
+        patient=factories.PatientFactory(team=teams["newfield-house"], given_name="Edna", family_name="Pullman"),
+        ward=ward_a,
+        admitted_at=timezone.now() - 3 * DAY,
+    )
+
+
+def test_a_ward_referral_is_pulled_and_the_patient_goes_home_on_pathway_1(
+    live_server, ward_nurse, coordinator, admitted
+):
+    spell = admitted
+    name = spell.patient.full_name
+
+    # The ward nurse refers the patient from the ward board.
+    with logged_in_page(live_server, ward_nurse) as page:
+        page.goto(reverse("discharge:ward_board"))
+        assert_accessible_without_errors(page, "ward board")
+        page.get_by_role("link", name=f"Refer to OCIT {name}").click()
+        page.wait_for_url(f"**{reverse('referrals:raise', args=[spell.pk])}")
+        assert_accessible_without_errors(page, "raise")
+
+        page.get_by_role("button", name="Send referral").click()  # nothing typed: refused, with the reason why
+        page.locator(".nhsuk-error-summary").wait_for()
+        assert page.title().startswith("Error:")
+        assert "Enter why the patient needs OCIT" in page.locator(".nhsuk-error-summary").inner_text()
+        assert_accessible_without_errors(page, "raise, with errors")
+
+        page.get_by_label("Why does the patient need OCIT?").fill(
+            "Lives alone; needs help to wash and dress since the fall."
+        )
+        page.get_by_label("What matters to the patient (optional)").fill("Getting back to my allotment")
+        assert page.get_by_label("Your name").input_value() == ward_nurse.full_name
+        page.get_by_role("button", name="Send referral").click()
+        page.wait_for_url("**/referrals/*/")
+        assert "Referral sent for" in page.locator("#app-messages").inner_text()
+        assert_accessible_without_errors(page, "referral page (ward nurse)")
+
+        page.get_by_role("navigation", name="Menu").get_by_role("link", name="Referrals").click()
+        page.wait_for_url(f"**{reverse('referrals:list')}")
+        assert page.get_by_role("link", name=name).is_visible()
+        assert_accessible_without_errors(page, "referrals from my wards")
+
+        page.goto(reverse("discharge:spell_detail", args=[spell.pk]))
+        assert_accessible_without_errors(page, "spell page (ward nurse)")
+
+    referral = Referral.objects.get(spell=spell)
+    assert referral.raised_by == ward_nurse and referral.status == ReferralStatus.RECEIVED
+
+    # The LIT coordinator pulls the patient and leads the discharge.
+    with logged_in_page(live_server, coordinator) as page:
+        page.goto(reverse("referrals:pull_list"))
+        assert_accessible_without_errors(page, "pull list")
+        page.evaluate("() => { window.appNotReloaded = true; }")
+        row = page.locator(f"#referral-{referral.pk}")
+        row.get_by_role("button", name=f"Accept the referral for {name}").click()
+        row.locator(".app-card-message").wait_for()
+        assert page.evaluate("() => window.appNotReloaded") is True, "the page was reloaded"
+        assert "Referral accepted" in row.inner_text()
+        assert f"Accepted by {coordinator.full_name}" in row.inner_text()
+        page.wait_for_function("() => document.activeElement.classList.contains('app-card-message')", timeout=2000)
+        assert_accessible_without_errors(page, "pull list, after accepting")
+
+        page.goto(reverse("referrals:detail", args=[referral.pk]))
+        assert_accessible_without_errors(page, "referral page (coordinator)")
+
+        page.goto(reverse("referrals:pull_list"))
+        page.locator(f"#referral-{referral.pk}").get_by_role("link", name=f"Plan the discharge of {name}").click()
+        page.wait_for_url(f"**{reverse('discharge:spell_detail', args=[spell.pk])}")
+        assert_accessible_without_errors(page, "spell page (coordinator)")
+
+        ready_on = timezone.localdate() - DAY
+        page.locator("summary", has_text="Record the discharge ready date").click()
+        page.get_by_label("Discharge ready date").fill(ready_on.isoformat())
+        page.get_by_role("button", name="Record discharge ready date").click()
+        page.wait_for_url("**#criteria")
+        assert "Discharge ready date recorded" in page.locator("#app-messages").inner_text()
+        assert_accessible_without_errors(page, "spell page, discharge ready")
+
+        page.locator("summary", has_text="Record the delay reason").click()
+        page.get_by_label("Reason for the delay").select_option(label="Awaiting reablement capacity")
+        page.get_by_role("button", name="Save delay reason").click()
+        page.wait_for_url("**#delays")
+        assert "Delay reason recorded" in page.locator("#app-messages").inner_text()
+        assert_accessible_without_errors(page, "spell page, delayed")
+
+        page.get_by_role("button", name="Record the discharge", exact=True).click()
+        page.wait_for_url(f"**{reverse('referrals:discharge', args=[spell.pk])}")
+        assert_accessible_without_errors(page, "discharge")
+        page.get_by_role("button", name="Record discharge", exact=True).click()  # no pathway or destination: refused
+        page.locator(".nhsuk-error-summary").wait_for()
+        assert "Choose the discharge pathway" in page.locator(".nhsuk-error-summary").inner_text()
+        assert_accessible_without_errors(page, "discharge, with errors")
+
+        page.get_by_label("Pathway 1: home with new or extra support").check()
+        page.get_by_label("Usual place of residence").check()
+        page.get_by_role("button", name="Record discharge", exact=True).click()
+        page.wait_for_url("**?episode=*")
+        assert "Discharge recorded for" in page.locator("#app-messages").inner_text()
+        assert_accessible_without_errors(page, "discharged")
+        page.get_by_role("link", name="Step-down reablement (pathway 1) on the Newfield House LIT caseload").click()
+        page.wait_for_url("**/caseload/episodes/*/")
+
+        page.goto(reverse("caseload:triage"))
+        triage_row = page.locator("tr[data-app-row]", has_text=name)
+        assert triage_row.count() == 1 and "Step-down reablement" in triage_row.inner_text()
+        triage_id = triage_row.get_attribute("id")
+        assert_accessible_without_errors(page, "triage")
+
+    # The database is read only after the browser has closed (Playwright's event loop would open a connection of
+    # its own that outlives the test).
+    episode = Episode.objects.get(patient=spell.patient)
+    assert triage_id == f"triage-{episode.pk}"
+    spell.refresh_from_db()
+    referral.refresh_from_db()
+    assert spell.discharged_at is not None and spell.pathway == 1 and spell.destination == "usual_residence"
+    assert NctrPeriod.objects.get(spell=spell).started_on == timezone.localdate() - DAY
+    assert Delay.objects.get(spell=spell).reason.code == "awaiting-reablement"
+    assert referral.status == ReferralStatus.COMPLETED and referral.episode == episode
+    assert episode.status == EpisodeStatus.AWAITING_ALLOCATION and episode.service == "step_down_reablement"
+
+
+def test_a_refused_decision_on_the_pull_list_is_shown_beside_the_row(live_server, ward_nurse, coordinator, admitted):
+    referral = referral_services.referral_raise(
+        actor=ward_nurse,
+        patient=admitted.patient,
+        spell=admitted,
+        source="ward",
+        referrer_name="Sam Nurse",
+        reason="Needs help at home",
+        requested_service="step_down_reablement",
+        urgency="urgent",
+    )
+    with logged_in_page(live_server, coordinator) as page:
+        page.goto(reverse("referrals:pull_list"))
+        row = page.locator(f"#referral-{referral.pk}")
+        row.locator("summary", has_text="Decline").click()
+        row.get_by_role("button", name="Decline referral").click()  # no reason: refused in the row
+        row.locator(".app-row-error").wait_for()
+        assert "Give the reason" in row.inner_text()
+        assert_accessible_without_errors(page, "pull list, refused decline")
+
+        row.get_by_label("Why is the referral declined?").fill("Needs are health-only: district nursing")
+        row.get_by_role("button", name="Decline referral").click()
+        row.wait_for(state="detached")
+        assert "declined" in page.locator("#app-messages").inner_text()
+        assert_accessible_without_errors(page, "pull list, declined")
+    assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.DECLINED
