@@ -3,90 +3,24 @@ contact and closes an episode with a sequel, a search finds a patient despite a 
 has no serious accessibility failures and no script errors (with the app's real Content-Security-Policy on)."""
 
 import datetime
-import importlib
 import threading
-from contextlib import contextmanager
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from caseload import services
 from caseload.models import Contact, EpisodeStatus, GoalStatus, Sequel
-from tests import conftest, factories
+from tests import factories
+from tests.browser.support import assert_accessible_without_errors, logged_in_page, serious_accessibility_failures
 
 # Transactional (the live server needs committed rows), listing every app so that the flush at the end does not
 # re-create content types under new ids: a later test with serialized rollback reloads the original ones.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, available_apps=settings.INSTALLED_APPS)]
 
-AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 HOUR = datetime.timedelta(hours=1)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """The LITs, localities and response standards from the data migrations, which the live server needs committed.
-
-    A transactional test empties the tables when it ends, so each test puts them back (the migrations' own
-    functions, which are idempotent). Serialized rollback would do the same, but it collides with content types
-    re-created under new ids when an earlier transactional test without it has run (tests/caseload has one).
-    """
-    for module, function in (
-        ("caseload.migrations.0002_seed_lits_and_localities", "add_teams"),
-        ("caseload.migrations.0004_response_standards_and_name_search", "add_standards"),
-    ):
-        getattr(importlib.import_module(module), function)(apps, None)
-
-
-@contextmanager
-def logged_in_page(live_server, user):
-    """A Chromium page signed in as `user` (through a session made by the test client), recording script errors.
-
-    Create test data before opening the page: Playwright's sync API runs an event loop in this thread.
-    """
-    from playwright.sync_api import sync_playwright
-
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=conftest.CHROMIUM or "/usr/bin/chromium",
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        try:
-            # The CSP stays on, so an inline script or style shows up as a console error. axe is injected through
-            # DevTools (page.evaluate), which the policy does not restrict, so bypass_csp is not needed.
-            context = browser.new_context(base_url=live_server.url)
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-            page = context.new_page()
-            page.errors = []
-            page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
-            page.on("pageerror", lambda error: page.errors.append(str(error)))
-            yield page
-        finally:
-            browser.close()
-
-
-def serious_accessibility_failures(page):
-    page.evaluate(AXE.read_text())
-    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{violation['impact']}: {violation['id']} ({violation['help']}) at "
-        + ", ".join(" ".join(node["target"]) for node in violation["nodes"])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
-def assert_accessible_without_errors(page):
-    failures = serious_accessibility_failures(page)
-    assert not failures, "\n".join(failures)
-    assert not page.errors, page.errors
 
 
 def meanwhile(work):

@@ -4,13 +4,9 @@ episode appears on the triage board. Every screen on the way has no serious acce
 errors (with the app's real Content-Security-Policy on)."""
 
 import datetime
-import importlib
-from contextlib import contextmanager
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,70 +15,14 @@ from discharge import services as discharge_services
 from discharge.models import Delay, NctrPeriod
 from referrals import services as referral_services
 from referrals.models import Referral, ReferralStatus
-from tests import conftest, factories
+from tests import factories
+from tests.browser.support import assert_accessible_without_errors, logged_in_page
 
 # Transactional (the live server needs committed rows), listing every app so that the flush at the end does not
 # re-create content types under new ids: a later test with serialized rollback reloads the original ones.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, available_apps=settings.INSTALLED_APPS)]
 
-AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(transactional_db):
-    """The LITs, response standards, delay reasons and decision standards from the data migrations, which the live
-    server needs committed. A transactional test empties the tables when it ends, so each test puts them back (the
-    migrations' own functions, which are idempotent)."""
-    for module, function in conftest.REFERENCE_DATA:
-        getattr(importlib.import_module(module), function)(apps, None)
-
-
-@contextmanager
-def logged_in_page(live_server, user):
-    """A Chromium page signed in as `user` (through a session made by the test client), recording script errors.
-
-    Create test data before opening the page: Playwright's sync API runs an event loop in this thread.
-    """
-    from playwright.sync_api import sync_playwright
-
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=conftest.CHROMIUM or "/usr/bin/chromium",
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        try:
-            # The CSP stays on, so an inline script or style shows up as a console error. axe is injected through
-            # DevTools (page.evaluate), which the policy does not restrict, so bypass_csp is not needed.
-            context = browser.new_context(base_url=live_server.url)
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-            page = context.new_page()
-            page.errors = []
-            page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
-            page.on("pageerror", lambda error: page.errors.append(str(error)))
-            yield page
-        finally:
-            browser.close()
-
-
-def serious_accessibility_failures(page):
-    page.evaluate(AXE.read_text())
-    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{violation['impact']}: {violation['id']} ({violation['help']}) at "
-        + ", ".join(" ".join(node["target"]) for node in violation["nodes"])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
-def assert_accessible_without_errors(page, screen=""):
-    failures = serious_accessibility_failures(page)
-    assert not failures, f"{screen}: " + "\n".join(failures)
-    assert not page.errors, f"{screen}: {page.errors}"
 
 
 @pytest.fixture
