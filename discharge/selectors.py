@@ -1,9 +1,10 @@
 """Reads for the hospital side. Ward staff see only their own wards; LIT staff in-reach to all."""
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from caseload.models import Patient
 from discharge.models import Delay, DelayReason, NctrPeriod, Spell, Ward
 from ocit.models import Role
 from ocit.roles import can
@@ -22,15 +23,16 @@ def with_discharge_status(spells):
     no-criteria-to-reside period), whether the patient has no criteria to reside now, and the delay reason."""
     latest_period = NctrPeriod.objects.filter(spell=OuterRef("pk")).order_by("-started_on", "-id")
     current_delay = Delay.objects.filter(spell=OuterRef("pk"), ended_on=None)
-    # A spell has at most one open referral (a database constraint), so Max picks it out; the
-    # reverse relation keeps this app from importing referrals.
-    open_referral = Q(referrals__status__in=["received", "accepted"])
+    # A spell has at most one open referral (a database constraint). The model is reached through the
+    # reverse relation, which keeps this app from importing referrals.
+    referral_model = Spell._meta.get_field("referrals").related_model
+    open_referral = referral_model.objects.filter(spell=OuterRef("pk"), status__in=["received", "accepted"])
     return spells.annotate(
         discharge_ready_on=Subquery(latest_period.values("started_on")[:1]),
         no_criteria_to_reside=Exists(NctrPeriod.objects.filter(spell=OuterRef("pk"), ended_on=None)),
         delay_reason=Subquery(current_delay.values("reason__name")[:1]),
-        referral_id=Max("referrals__id", filter=open_referral),
-        referral_status=Max("referrals__status", filter=open_referral),
+        referral_id=Subquery(open_referral.values("pk")[:1]),
+        referral_status=Subquery(open_referral.values("status")[:1]),
     )
 
 
@@ -38,7 +40,9 @@ def open_spells_for(*, user, ward=None):
     spells = Spell.objects.filter(discharged_at__isnull=True, ward__in=wards_for(user=user))
     if ward is not None:
         spells = spells.filter(ward=ward)
-    return with_discharge_status(spells.select_related("patient", "ward", "patient__team"))
+    # Patients are fetched for the page's rows only: sorting the open stays then never joins every patient.
+    patients = Prefetch("patient", queryset=Patient.objects.select_related("team"))
+    return with_discharge_status(spells.select_related("ward").prefetch_related(patients))
 
 
 def spells_for(*, user):

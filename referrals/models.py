@@ -82,6 +82,12 @@ class Referral(models.Model):
             models.Index(fields=["status", "received_at"], name="referral_status_received"),
             models.Index(fields=["source", "received_at"], name="referral_source_received"),
             models.Index(fields=["patient"], name="referral_patient"),
+            models.Index(
+                fields=["received_at"], condition=Q(status__in=["received", "accepted"]), name="referral_open"
+            ),
+            models.Index(
+                fields=["spell"], condition=Q(status__in=["received", "accepted"]), name="referral_open_spell"
+            ),
         ]
 
     def __str__(self):
