@@ -9,9 +9,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from caseload import selectors, services
@@ -19,7 +18,7 @@ from caseload import serializers as s
 from caseload.filters import EpisodeFilter, GoalFilter, PatientFilter
 from caseload.models import Allocation, AllocationRole, Contact, Goal
 from ocit import audit
-from ocit.api import AccessLoggedRetrieveMixin
+from ocit.api import BAD_INPUT, AccessLoggedRetrieveMixin, ReadWriteViewSet, validated_input
 from ocit.errors import Conflict
 from ocit.roles import Capability
 
@@ -28,26 +27,13 @@ CAN_VIEW_PATIENTS = Capability.of("patient.view")
 CAN_EDIT = Capability.of("patient.edit")
 CAN_ALLOCATE = Capability.of("caseload.allocate")
 
-BAD_INPUT = OpenApiResponse(description="Field errors: {field: [messages]}.")
 STALE = OpenApiResponse(description="Changed by someone else since you read it: detail, current values and version.")
 EPISODE_PK = OpenApiParameter("episode_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The episode's id.")
 
 
-def _input(serializer_class, request, **kwargs):
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-class CaseloadAPI(viewsets.GenericViewSet):
-    """Reads need `read_permission`, writes `write_permission`: the one role table in ocit/roles.py."""
-
+class CaseloadAPI(ReadWriteViewSet):
     read_permission = CAN_VIEW
     write_permission = CAN_EDIT
-
-    def get_permissions(self):
-        permission = self.read_permission if self.request.method in SAFE_METHODS else self.write_permission
-        return [permission()]
 
 
 # Patients -------------------------------------------------------------------------------------------
@@ -78,7 +64,7 @@ class PatientViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadA
         },
     )
     def create(self, request):
-        values = _input(s.PatientCreateSerializer, request)
+        values = validated_input(s.PatientCreateSerializer, request)
         confirmed = values.pop("confirm_not_duplicate")
         # The service validates first (so bad input is a 400, never hidden behind a duplicate warning);
         # a likely duplicate then undoes the creation, audit row included, and answers 409.
@@ -111,7 +97,7 @@ class PatientViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadA
         return self._update(request, partial=True)
 
     def _update(self, request, *, partial):
-        values = _input(s.PatientUpdateSerializer, request, partial=partial)
+        values = validated_input(s.PatientUpdateSerializer, request, partial=partial)
         version = values.pop("version")
         reason = values.pop("reason", "")
         patient = services.patient_update(
@@ -154,7 +140,7 @@ class EpisodeViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadA
         },
     )
     def create(self, request):
-        values = _input(s.EpisodeCreateSerializer, request)
+        values = validated_input(s.EpisodeCreateSerializer, request)
         episode = services.episode_open(actor=request.user, **values)
         return self._respond(episode, status.HTTP_201_CREATED)
 
@@ -164,7 +150,7 @@ class EpisodeViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadA
         description="Change priority, reason, what matters or the next planned contact of an open episode.",
     )
     def partial_update(self, request, pk=None):
-        values = _input(s.EpisodeUpdateSerializer, request)
+        values = validated_input(s.EpisodeUpdateSerializer, request)
         version = values.pop("version")
         episode = services.episode_update(actor=request.user, episode=self.get_object(), version=version, values=values)
         return self._respond(episode)
@@ -180,7 +166,7 @@ class EpisodeViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadA
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        values = _input(s.EpisodeCloseSerializer, request)
+        values = validated_input(s.EpisodeCloseSerializer, request)
         episode = services.episode_close(actor=request.user, episode=self.get_object(), **values)
         return self._respond(episode)
 
@@ -226,7 +212,7 @@ class AllocationViewSet(EpisodePartAPI):
         description="Allocate the keyworker (or another practitioner). Coordinators only.",
     )
     def create(self, request, episode_pk=None):
-        values = _input(s.AllocationCreateSerializer, request)
+        values = validated_input(s.AllocationCreateSerializer, request)
         allocation = services.episode_allocate(actor=request.user, episode=self.episode, **values)
         return Response(s.AllocationSerializer(allocation).data, status=status.HTTP_201_CREATED)
 
@@ -247,7 +233,7 @@ class ContactViewSet(EpisodePartAPI):
         description="Record a visit or call. The first attended contact stops the response-standard clock.",
     )
     def create(self, request, episode_pk=None):
-        values = _input(s.ContactCreateSerializer, request)
+        values = validated_input(s.ContactCreateSerializer, request)
         contact = services.contact_record(actor=request.user, episode=self.episode, **values)
         return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
@@ -273,7 +259,7 @@ class GoalViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadAPI)
         responses={201: s.GoalSerializer, 400: BAD_INPUT, 409: OpenApiResponse(description="The episode is closed.")},
     )
     def create(self, request):
-        values = _input(s.GoalCreateSerializer, request)
+        values = validated_input(s.GoalCreateSerializer, request)
         goal = services.goal_add(actor=request.user, **values)
         return Response(s.GoalSerializer(goal).data, status=status.HTTP_201_CREATED)
 
@@ -286,7 +272,7 @@ class GoalViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadAPI)
         return self._update(request, partial=True)
 
     def _update(self, request, *, partial):
-        values = _input(s.GoalSerializer, request, partial=partial)
+        values = validated_input(s.GoalSerializer, request, partial=partial)
         version = values.pop("version")
         goal = services.goal_update(actor=request.user, goal=self.get_object(), version=version, values=values)
         return Response(s.GoalSerializer(goal).data)

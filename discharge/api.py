@@ -9,9 +9,8 @@ are mapped by ocit.api.exception_handler.
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from discharge import selectors, services
@@ -19,14 +18,13 @@ from discharge import serializers as s
 from discharge.filters import SpellFilter
 from discharge.models import Delay, NctrPeriod
 from ocit import audit
-from ocit.api import AccessLoggedRetrieveMixin
+from ocit.api import BAD_INPUT, AccessLoggedRetrieveMixin, ReadWriteViewSet, validated_input
 from ocit.errors import Conflict
 from ocit.roles import Capability
 
 CAN_VIEW = Capability.of("wardboard.view")
 CAN_EDIT = Capability.of("spell.edit")
 
-BAD_INPUT = OpenApiResponse(description="Field errors: {field: [messages]}.")
 STALE = OpenApiResponse(
     description="Changed by someone else since you read it (detail, current values and version), "
     "or the patient has already been discharged."
@@ -35,21 +33,9 @@ CLOSED = OpenApiResponse(description="The patient has already been discharged, o
 SPELL_PK = OpenApiParameter("spell_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The hospital stay's id.")
 
 
-def _input(serializer_class, request, **kwargs):
-    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-class DischargeAPI(viewsets.GenericViewSet):
-    """Reads need `read_permission`, writes `write_permission`: the one role table in ocit/roles.py."""
-
+class DischargeAPI(ReadWriteViewSet):
     read_permission = CAN_VIEW
     write_permission = CAN_EDIT
-
-    def get_permissions(self):
-        permission = self.read_permission if self.request.method in SAFE_METHODS else self.write_permission
-        return [permission()]
 
 
 class WardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, DischargeAPI):
@@ -98,7 +84,7 @@ class SpellViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, DischargeAP
         description="Admit a patient: give their id (LIT staff) or NHS number, and a ward you may see.",
     )
     def create(self, request):
-        values = _input(s.SpellAdmitSerializer, request)
+        values = validated_input(s.SpellAdmitSerializer, request)
         spell = services.spell_admit(actor=request.user, **values)
         return self._respond(spell, status.HTTP_201_CREATED)
 
@@ -109,7 +95,7 @@ class SpellViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, DischargeAP
     )
     def partial_update(self, request, pk=None):
         spell = self.get_object()
-        values = _input(s.SpellUpdateSerializer, request, partial=True)
+        values = validated_input(s.SpellUpdateSerializer, request, partial=True)
         spell = services.spell_update(actor=request.user, spell=spell, **values)
         return self._respond(spell)
 
@@ -121,7 +107,7 @@ class SpellViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, DischargeAP
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
         before = self.get_object()
-        values = _input(s.TransferSerializer, request)
+        values = validated_input(s.TransferSerializer, request)
         spell = services.spell_transfer(actor=request.user, spell=before, **values)
         # A transfer leaves the discharge status as it was; ward staff may no longer see the new ward, so
         # the answer carries the status read before rather than reading the stay again.
@@ -173,7 +159,7 @@ class NctrPeriodViewSet(SpellPartAPI):
     )
     def create(self, request, spell_pk=None):
         spell = self.spell
-        values = _input(s.NctrStartSerializer, request)
+        values = validated_input(s.NctrStartSerializer, request)
         period = services.nctr_start(actor=request.user, spell=spell, **values)
         return Response(s.NctrPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
 
@@ -189,7 +175,7 @@ class NctrPeriodViewSet(SpellPartAPI):
     @action(detail=True, methods=["post"])
     def end(self, request, spell_pk=None, pk=None):
         period = self.get_object()
-        values = _input(s.NctrEndSerializer, request)
+        values = validated_input(s.NctrEndSerializer, request)
         if period.ended_on is not None:
             raise Conflict(f"This period already ended on {period.ended_on:%d %b %Y}.", ended_on=period.ended_on)
         period = services.nctr_end(actor=request.user, spell=self.spell, **values)
@@ -211,6 +197,6 @@ class DelayViewSet(SpellPartAPI):
     )
     def create(self, request, spell_pk=None):
         spell = self.spell
-        values = _input(s.DelayCreateSerializer, request)
+        values = validated_input(s.DelayCreateSerializer, request)
         delay = services.delay_set(actor=request.user, spell=spell, **values)
         return Response(s.DelaySerializer(delay).data, status=status.HTTP_201_CREATED)

@@ -84,9 +84,10 @@ class Spell(models.Model):
     def __str__(self):
         return f"{self.patient} on {self.ward} from {self.admitted_at:%d %b %Y}"
 
-    def length_of_stay_days(self, now=None):
-        end = self.discharged_at or now or timezone.now()
-        return (end - self.admitted_at).days
+    def length_of_stay_days(self, today=None):
+        """Calendar days from admission to discharge (or today), as the ward counts them."""
+        end = timezone.localdate(self.discharged_at) if self.discharged_at else today or timezone.localdate()
+        return (end - timezone.localdate(self.admitted_at)).days
 
 
 class WardStay(models.Model):

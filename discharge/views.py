@@ -43,7 +43,7 @@ def discharge_status(spell, today=None):
     date (while the patient has no criteria to reside), and whether that delay stands out."""
     today = today or timezone.localdate()
     end = timezone.localdate(spell.discharged_at) if spell.discharged_at else today
-    length_of_stay = (end - timezone.localdate(spell.admitted_at)).days
+    length_of_stay = spell.length_of_stay_days(today)
     delay_days = None
     if spell.discharge_ready_on and (spell.no_criteria_to_reside or spell.discharged_at):
         delay_days = max((end - spell.discharge_ready_on).days, 0)

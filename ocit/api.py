@@ -1,7 +1,10 @@
 """Shared pieces of the REST API."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -36,3 +39,24 @@ class AccessLoggedRetrieveMixin:
             via=f"API {request.get_full_path()}",
         )
         return Response(self.get_serializer(obj).data)
+
+
+BAD_INPUT = OpenApiResponse(description="Field errors: {field: [messages]}.")
+
+
+def validated_input(serializer_class, request, **kwargs):
+    """Check a request body's types and required fields; the service decides the rest."""
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class ReadWriteViewSet(viewsets.GenericViewSet):
+    """Reads need `read_permission`, writes `write_permission`: the one role table in ocit/roles.py."""
+
+    read_permission = None
+    write_permission = None
+
+    def get_permissions(self):
+        permission = self.read_permission if self.request.method in SAFE_METHODS else self.write_permission
+        return [permission()]

@@ -20,7 +20,7 @@ from caseload.serializers import DuplicateCandidateSerializer
 from discharge import api as discharge_api
 from discharge import selectors as discharge_selectors
 from discharge.serializers import DischargeResultSerializer, DischargeSerializer
-from ocit.api import AccessLoggedRetrieveMixin
+from ocit.api import BAD_INPUT, AccessLoggedRetrieveMixin, validated_input
 from ocit.errors import Conflict
 from ocit.roles import Capability, can
 from referrals import selectors, services
@@ -28,7 +28,6 @@ from referrals import serializers as s
 from referrals.filters import ReferralFilter
 from referrals.models import Referral
 
-BAD_INPUT = discharge_api.BAD_INPUT
 MOVE_REFUSED = OpenApiResponse(
     description="Not allowed from the referral's status (detail, status, allowed_moves), or someone else decided "
     "first (detail naming who, decided_by)."
@@ -46,12 +45,6 @@ PERMISSION_FOR_ACTION = {
     "complete": CAN_DECIDE,
     "withdraw": Capability.of("referral.withdraw"),
 }
-
-
-def _input(serializer_class, request):
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class ReferralViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -86,7 +79,7 @@ class ReferralViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, viewsets
         "the patient's id, or (LIT staff) the details of a patient not yet on record.",
     )
     def create(self, request):
-        values = _input(s.ReferralCreateSerializer, request)
+        values = validated_input(s.ReferralCreateSerializer, request)
         details = values.pop("new_patient", None)
         # The new patient and the referral are saved together or not at all.
         with transaction.atomic():
@@ -138,7 +131,7 @@ class ReferralViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         referral = self.get_object()
-        values = _input(s.DeclineSerializer, request)
+        values = validated_input(s.DeclineSerializer, request)
         referral = services.referral_decline(
             actor=request.user, referral=referral, reason=values["decision_reason"], outcome=values["outcome"]
         )
@@ -152,7 +145,7 @@ class ReferralViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def redirect(self, request, pk=None):
         referral = self.get_object()
-        values = _input(s.RedirectSerializer, request)
+        values = validated_input(s.RedirectSerializer, request)
         referral = services.referral_redirect(
             actor=request.user, referral=referral, to_where=values["redirected_to"], outcome=values["outcome"]
         )
@@ -167,7 +160,7 @@ class ReferralViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         referral = self.get_object()
-        values = _input(s.WithdrawSerializer, request)
+        values = validated_input(s.WithdrawSerializer, request)
         referral = services.referral_withdraw(actor=request.user, referral=referral, reason=values["decision_reason"])
         return self._respond(referral)
 
@@ -179,7 +172,7 @@ class ReferralViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         referral = self.get_object()
-        values = _input(s.CompleteSerializer, request)
+        values = validated_input(s.CompleteSerializer, request)
         referral = services.referral_complete(actor=request.user, referral=referral, outcome=values["outcome"])
         return self._respond(referral)
 
@@ -200,7 +193,7 @@ class SpellDischargeViewSet(viewsets.GenericViewSet):
     )
     def create(self, request, spell_pk=None):
         spell = discharge_selectors.spell_get(user=request.user, pk=spell_pk)
-        values = _input(DischargeSerializer, request)
+        values = validated_input(DischargeSerializer, request)
         spell, episode = services.discharge_record(actor=request.user, spell=spell, **values)
         result = {
             "spell": discharge_api.spells(request.user).get(pk=spell.pk),
