@@ -5,7 +5,7 @@ import datetime
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models import Count, F, FilteredRelation, Min, Q, Sum
 from django.db.models.functions import Greatest, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,6 +20,7 @@ from caseload.models import (
     Equipment,
     Goal,
     GoalStatus,
+    Locality,
     Patient,
     Team,
 )
@@ -248,3 +249,34 @@ def likely_duplicates(*, nhs_number=None, given_name="", family_name="", date_of
     if not matches:
         return Patient.objects.none()
     return Patient.objects.filter(matches).select_related("team")
+
+
+# Reporting: unscoped querysets for aggregate figures only (the benefits recompute), never for pages.
+
+
+def episodes_for_reporting():
+    return Episode.objects.all()
+
+
+def care_packages_for_reporting():
+    return CarePackage.objects.all()
+
+
+def contacts_for_reporting():
+    return Contact.objects.all()
+
+
+def team_populations():
+    """Residents aged 65+ per LIT from its localities: {team_id: population}."""
+    rows = Locality.objects.values("team").annotate(population=Sum("population_65_plus"))
+    return {row["team"]: row["population"] or 0 for row in rows}
+
+
+def earliest_change_since(moment):
+    """The earliest day whose figures records changed since `moment` could affect (None when nothing changed)."""
+    days = [
+        Episode.objects.filter(updated_at__gte=moment).aggregate(day=Min("received_at"))["day"],
+        Contact.objects.filter(created_at__gte=moment).aggregate(day=Min("at"))["day"],
+        CarePackage.objects.filter(created_at__gte=moment).aggregate(day=Min("episode__received_at"))["day"],
+    ]
+    return min((timezone.localdate(day) for day in days if day), default=None)

@@ -1,13 +1,18 @@
 """Reads for the hospital side. Ward staff see only their own wards; LIT staff in-reach to all."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+import datetime
+
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from caseload.models import Patient
-from discharge.models import Delay, DelayReason, NctrPeriod, Spell, Ward
+from discharge.models import AdmissionMethod, Delay, DelayReason, NctrPeriod, Spell, Ward
 from ocit.models import Role
 from ocit.roles import can
+
+ADMISSION_LOOKBACK_DAYS = 8  # an admission within 7 days of an episode ending counts against it
 
 
 def wards_for(*, user):
@@ -77,3 +82,32 @@ def inpatients_by_team():
     """Patients in hospital now, per LIT of the patient: aggregates only, {team_id: count}."""
     rows = Spell.objects.filter(discharged_at__isnull=True).values("patient__team").annotate(n=Count("id"))
     return {row["patient__team"]: row["n"] for row in rows}
+
+
+# Reporting: unscoped querysets for aggregate figures only (the benefits recompute), never for pages.
+
+
+def spells_for_reporting():
+    return Spell.objects.all()
+
+
+def emergency_admissions():
+    return Spell.objects.filter(admission_method=AdmissionMethod.EMERGENCY)
+
+
+def nctr_periods_for_reporting():
+    return NctrPeriod.objects.all()
+
+
+def earliest_change_since(moment):
+    """The earliest day whose figures records changed since `moment` could affect (None when nothing changed).
+
+    A new admission can undo an "admission avoided" up to a week before it, so spells count from then.
+    """
+    days = [
+        Spell.objects.filter(updated_at__gte=moment).aggregate(day=Min("admitted_at"))["day"],
+        NctrPeriod.objects.filter(created_at__gte=moment).aggregate(day=Min("spell__admitted_at"))["day"],
+        Delay.objects.filter(created_at__gte=moment).aggregate(day=Min("spell__admitted_at"))["day"],
+    ]
+    earliest = min((timezone.localdate(day) for day in days if day), default=None)
+    return earliest - datetime.timedelta(days=ADMISSION_LOOKBACK_DAYS) if earliest else None

@@ -36,6 +36,8 @@ CAPABILITIES = {
     "pulllist.view": {LIT_PRACTITIONER, LIT_COORDINATOR},
     # Aggregates only: no names, NHS numbers or free text.
     "dashboard.view": {PROGRAMME_BOARD, LIT_COORDINATOR, SYSTEM_ADMIN},
+    "benefits.recompute": {SYSTEM_ADMIN},
+    "benefits.import": {SYSTEM_ADMIN},
     # Users, reference data and the audit trail.
     "admin.access": {SYSTEM_ADMIN},
     "audit.view": {SYSTEM_ADMIN},

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -243,7 +244,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # The dashboard's figures, fresh every morning (CELERY_TIMEZONE: 02:00 in Europe/London, summer or winter).
+    "recompute-benefits-nightly": {
+        "task": "benefits.tasks.recompute_benefits_task",
+        "schedule": crontab(hour=2, minute=0),
+        "kwargs": {"trigger": "nightly"},
+    },
+}
 
 CACHES = {
     "default": (

@@ -1,7 +1,8 @@
 """Reads for referrals: ward staff see their own wards' referrals; LIT staff every referral."""
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Min, Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from caseload.models import Patient
 from discharge import selectors as discharge_selectors
@@ -53,3 +54,16 @@ def spells_in_locality(*, user, team=None):
     if team is not None:
         spells = spells.filter(patient__team=team)
     return spells.order_by(F("discharge_ready_on").asc(nulls_last=True), "admitted_at")
+
+
+# Reporting: unscoped querysets for aggregate figures only (the benefits recompute), never for pages.
+
+
+def referrals_for_reporting():
+    return Referral.objects.all()
+
+
+def earliest_change_since(moment):
+    """The earliest day whose figures referrals changed since `moment` could affect (None when nothing changed)."""
+    day = Referral.objects.filter(updated_at__gte=moment).aggregate(day=Min("received_at"))["day"]
+    return timezone.localdate(day) if day else None

@@ -51,6 +51,7 @@ REFERENCE_DATA = [
     ("caseload.migrations.0004_response_standards_and_name_search", "add_standards"),
     ("discharge.migrations.0003_delay_reasons_and_ward_stays", "add_reasons"),
     ("referrals.migrations.0002_default_decision_standards", "add_standards"),
+    ("benefits.migrations.0002_default_assumptions_and_plan", "add_defaults"),
 ]
 TRANSACTIONAL = {"transactional_db", "live_server", "django_db_reset_sequences"}
 

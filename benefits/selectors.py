@@ -1,0 +1,244 @@
+"""Reads for the benefits dashboard: the facts the recompute aggregates, and the stored figures.
+
+The facts are one row per record (episode, spell, NCTR period, referral, therapy contact), built from
+the other apps' reporting selectors with dates as day numbers, so the metric SQL in `metrics.py` is
+plain integer arithmetic on any database.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    DateField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncDate, TruncMonth
+from django.utils import timezone
+
+from benefits.models import Assumption, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
+from caseload import selectors as caseload_selectors
+from caseload.models import ContactLocation, Discipline, PackageStage
+from discharge import selectors as discharge_selectors
+from referrals import selectors as referrals_selectors
+
+EPOCH = datetime.date(2000, 1, 1)  # day number 0 (a Saturday)
+
+
+def day_number(day):
+    return (day - EPOCH).days
+
+
+def day_from_number(number):
+    return EPOCH + datetime.timedelta(days=number)
+
+
+class DayNumber(Func):
+    """Days from 1 January 2000 to a date, as an integer."""
+
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((%(expressions)s)::date - DATE '2000-01-01')", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - 2451544.5 AS INTEGER)", **extra
+        )
+
+
+def _day(field):
+    return DayNumber(TruncDate(field))
+
+
+def _month(field):
+    return DayNumber(TruncMonth(field, output_field=DateField()))
+
+
+def _yyyymmdd(field):
+    return ExtractYear(field) * 10000 + ExtractMonth(field) * 100 + ExtractDay(field)
+
+
+def _plus(field, **delta):
+    return ExpressionWrapper(OuterRef(field) + datetime.timedelta(**delta), output_field=DateTimeField())
+
+
+def _hours(stage):
+    packages = caseload_selectors.care_packages_for_reporting().filter(episode=OuterRef("pk"), stage=stage)
+    return Subquery(packages.order_by("-effective_on", "-pk").values("hours_per_week")[:1])
+
+
+def episode_facts(*, since, now):
+    """One row per episode that can touch a period from `since` (None: every episode)."""
+    admissions = discharge_selectors.emergency_admissions().filter(
+        patient=OuterRef("patient"), admitted_at__gte=OuterRef("received_at")
+    )
+    episodes = caseload_selectors.episodes_for_reporting()
+    if since:
+        episodes = episodes.filter(
+            Q(received_at__date__gte=since) | Q(closed_at__isnull=True) | Q(closed_at__date__gte=since)
+        )
+    return episodes.alias(age_check=_yyyymmdd("received_at") - _yyyymmdd("patient__date_of_birth")).values(
+        "id",
+        "patient_id",
+        "team_id",
+        "service",
+        "source",
+        "sequel",
+        "follow_up_91",
+        received_day=_day("received_at"),
+        received_month=_month("received_at"),
+        closed_day=_day("closed_at"),
+        closed_month=_month("closed_at"),
+        aged_65=Case(When(age_check__gte=650000, then=Value(1)), default=Value(0)),
+        response_known=Case(When(Q(first_contact_at__isnull=False) | Q(due_by__lte=now), then=1), default=0),
+        response_met=Case(When(first_contact_at__lte=F("due_by"), then=1), default=0),
+        admitted_within_7_days=Exists(admissions.filter(admitted_at__lt=_plus("closed_at", days=7))),
+        conveyed_within_24_hours=Exists(admissions.filter(admitted_at__lt=_plus("received_at", hours=24))),
+        start_hours=_hours(PackageStage.START),
+        end_hours=_hours(PackageStage.END),
+    )
+
+
+def spell_facts(*, since):
+    spells = discharge_selectors.spells_for_reporting()
+    if since:
+        spells = spells.filter(Q(discharged_at__isnull=True) | Q(discharged_at__date__gte=since))
+    latest_nctr = discharge_selectors.nctr_periods_for_reporting().filter(spell=OuterRef("pk")).order_by("-started_on")
+    return spells.values(
+        "id",
+        "pathway",
+        team_id=F("patient__team_id"),
+        admitted_day=_day("admitted_at"),
+        discharged_day=_day("discharged_at"),
+        discharged_month=_month("discharged_at"),
+        ready_day=DayNumber(Subquery(latest_nctr.values("started_on")[:1])),
+        ocit_referred=Exists(referrals_selectors.referrals_for_reporting().filter(spell=OuterRef("pk"))),
+    )
+
+
+def nctr_facts(*, since):
+    periods = discharge_selectors.nctr_periods_for_reporting()
+    if since:
+        periods = periods.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=since))
+    return periods.values(
+        "spell_id",
+        team_id=F("spell__patient__team_id"),
+        start_day=DayNumber("started_on"),
+        end_day=DayNumber(Coalesce("ended_on", TruncDate("spell__discharged_at"))),
+    )
+
+
+def referral_facts(*, since):
+    referrals = referrals_selectors.referrals_for_reporting()
+    if since:
+        referrals = referrals.filter(Q(received_at__date__gte=since) | Q(decided_at__date__gte=since))
+    return referrals.values(
+        "id",
+        "source",
+        "status",
+        team_id=F("patient__team_id"),
+        received_day=_day("received_at"),
+        received_month=_month("received_at"),
+        decided_day=_day("decided_at"),
+        decided_month=_month("decided_at"),
+        ward_within_24_hours=Case(
+            When(spell__admitted_at__gte=F("received_at") - datetime.timedelta(hours=24), then=1), default=0
+        ),
+        from_spell=Case(When(spell__isnull=False, then=1), default=0),
+    )
+
+
+def therapy_contact_facts(*, since):
+    contacts = caseload_selectors.contacts_for_reporting().filter(
+        attended=True,
+        location=ContactLocation.HOME,
+        discipline__in=[Discipline.OCCUPATIONAL_THERAPIST, Discipline.PHYSIOTHERAPIST],
+    )
+    if since:
+        contacts = contacts.filter(at__date__gte=since)
+    return contacts.values(
+        patient_id=F("episode__patient_id"),
+        team_id=F("episode__team_id"),
+        at_day=_day("at"),
+        at_month=_month("at"),
+    )
+
+
+def external_facts(*, since):
+    measures = ExternalMeasure.objects.all()
+    if since:
+        measures = measures.filter(on__gte=since)
+    return measures.values("measure", "value", on_day=DayNumber("on"), on_month=DayNumber(TruncMonth("on")))
+
+
+def assumptions_by_key():
+    """{key: [(effective_from, value), ...] newest first}."""
+    values = {}
+    for assumption in Assumption.objects.order_by("key", "-effective_from"):
+        values.setdefault(assumption.key, []).append((assumption.effective_from, assumption.value))
+    return values
+
+
+def assumption_on(values, key, day):
+    """The value in force on `day` (the latest from on or before it; the earliest if `day` precedes them all)."""
+    history = values.get(key, [])
+    for effective_from, value in history:
+        if effective_from <= day:
+            return value
+    return history[-1][1] if history else Decimal(0)
+
+
+def earliest_change_since(moment):
+    """The earliest day any record or assumption changed since `moment` could affect."""
+    days = [
+        caseload_selectors.earliest_change_since(moment),
+        discharge_selectors.earliest_change_since(moment),
+        referrals_selectors.earliest_change_since(moment),
+        min(Assumption.objects.filter(changed_at__gte=moment).values_list("effective_from", flat=True), default=None),
+        min(ExternalMeasure.objects.filter(imported_at__gte=moment).values_list("on", flat=True), default=None),
+    ]
+    return min((day for day in days if day), default=None)
+
+
+def earliest_record_day():
+    days = [
+        caseload_selectors.episodes_for_reporting().aggregate(day=Min("received_at"))["day"],
+        discharge_selectors.spells_for_reporting().aggregate(day=Min("admitted_at"))["day"],
+        referrals_selectors.referrals_for_reporting().aggregate(day=Min("received_at"))["day"],
+    ]
+    days = [timezone.localdate(day) for day in days if day]
+    external = ExternalMeasure.objects.aggregate(day=Min("on"))["day"]
+    return min([*days, *([external] if external else [])], default=None)
+
+
+def last_successful_run():
+    return RecomputeRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at").first()
+
+
+def latest_run():
+    return RecomputeRun.objects.order_by("-started_at").first()
+
+
+def metric_values(*, metric=None, period, team=None, all_teams=False, start=None, end=None):
+    values = MetricValue.objects.filter(period=period)
+    if metric:
+        values = values.filter(metric=metric)
+    if not all_teams:
+        values = values.filter(team=team) if team else values.filter(team__isnull=True)
+    if start:
+        values = values.filter(period_start__gte=start)
+    if end:
+        values = values.filter(period_start__lte=end)
+    return values.order_by("metric", "period_start")

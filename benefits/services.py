@@ -1,0 +1,268 @@
+"""The recompute: every metric for every period, from the records, in set-based SQL.
+
+1. Claim the run: a `RecomputeRun` row in state "running" (at most one, a database constraint).
+   A run that stops showing signs of life for `LOCK_TIMEOUT` is marked abandoned, freeing the lock.
+2. Build the facts (one temporary table per kind of record) and the calendar of complete periods.
+3. Compute each metric into a staging table, one INSERT … SELECT per metric and kind of period.
+4. In one transaction: upsert the staged figures keyed by metric, period and LIT, delete figures in
+   the recomputed range that no longer exist, and mark the run succeeded. A failure or a killed
+   worker before this point leaves the previous figures exactly as they were.
+"""
+
+import datetime
+import logging
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from benefits import metrics, selectors
+from benefits.models import AssumptionKey, Period, RecomputeRun, RunStatus
+from caseload import selectors as caseload_selectors
+
+logger = logging.getLogger(__name__)
+
+LOCK_TIMEOUT = datetime.timedelta(minutes=15)
+RECENT_DAYS = 62  # the nightly run always recomputes the last two months, changed or not
+
+FACTS = {
+    "benefits_episode_facts": selectors.episode_facts,
+    "benefits_spell_facts": selectors.spell_facts,
+    "benefits_nctr_facts": selectors.nctr_facts,
+    "benefits_referral_facts": selectors.referral_facts,
+    "benefits_contact_facts": selectors.therapy_contact_facts,
+    "benefits_external_facts": selectors.external_facts,
+}
+WORK_TABLES = [*FACTS, "benefits_calendar", "benefits_population", "benefits_staging"]
+
+
+class AlreadyRunning(Exception):
+    def __init__(self, run):
+        super().__init__(f"A recompute started at {timezone.localtime(run.started_at):%H:%M} is still running.")
+        self.run = run
+
+
+def recompute(*, trigger, full=False, since=None, actor=None, today=None):
+    """Recompute the stored figures and return the finished run.
+
+    Without `full` or `since`, the periods from the earliest change since the last successful run
+    (and always the last two months); `full` recomputes everything; `since` every period from a date.
+    """
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    run = _claim(trigger=trigger, actor=actor, now=now)
+    try:
+        start = _start_day(full=full, since=since, today=today)
+        RecomputeRun.objects.filter(pk=run.pk).update(full=start is None, since=start)
+        _compute(run=run, start=start, today=today, now=now)
+    except Exception as exc:
+        logger.exception("Recompute %s failed", run.pk)
+        RecomputeRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000]
+        )
+        raise
+    finally:
+        _drop_work_tables()
+    run.refresh_from_db()
+    return run
+
+
+def _claim(*, trigger, actor, now):
+    RecomputeRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - LOCK_TIMEOUT).update(
+        status=RunStatus.ABANDONED,
+        finished_at=now,
+        error=f"No sign of life for {LOCK_TIMEOUT.seconds // 60} minutes: the worker stopped. Figures unchanged.",
+    )
+    try:
+        with transaction.atomic():
+            return RecomputeRun.objects.create(trigger=trigger, started_by=actor, started_at=now, heartbeat_at=now)
+    except IntegrityError:
+        raise AlreadyRunning(RecomputeRun.objects.get(status=RunStatus.RUNNING)) from None
+
+
+def _start_day(*, full, since, today):
+    """The first day to recompute, or None for everything."""
+    if full:
+        return None
+    if since:
+        return since
+    last = selectors.last_successful_run()
+    if last is None:
+        return None
+    changed = selectors.earliest_change_since(last.started_at)
+    recent = today - datetime.timedelta(days=RECENT_DAYS)
+    return min(changed, recent) if changed else recent
+
+
+def _compute(*, run, start, today, now):
+    week_from = month_from = None
+    if start:
+        week_from = start - datetime.timedelta(days=start.weekday())
+        month_from = start.replace(day=1)
+    facts_from = min(week_from, month_from) if start else None
+    kinds = [Period.WEEK, Period.MONTH]
+    steps = len(FACTS) + 1 + len(metrics.METRICS) * len(kinds) + 1
+    RecomputeRun.objects.filter(pk=run.pk).update(steps_total=steps)
+
+    _drop_work_tables()
+    with connection.cursor() as cursor:
+        for table, facts in FACTS.items():
+            kwargs = {"since": facts_from, "now": now} if facts is selectors.episode_facts else {"since": facts_from}
+            sql, params = facts(**kwargs).query.sql_with_params()
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
+            _step(run)
+        first = facts_from or selectors.earliest_record_day()
+        _calendar(cursor, first=first, today=today)
+        _population(cursor)
+        cursor.execute(
+            "CREATE TEMPORARY TABLE benefits_staging (metric varchar(60), period varchar(8), start_day integer, "
+            "team_id bigint, value double precision, records integer)"
+        )
+        _step(run)
+        dialect = _dialect(today)
+        for period in kinds:
+            for metric in metrics.METRICS:
+                _stage(cursor, metric, period, dialect)
+                _step(run)
+
+    with transaction.atomic():
+        written = _swap(week_from=week_from, month_from=month_from, now=now)
+        RecomputeRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.SUCCEEDED,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            steps_done=steps,
+            rows_written=written,
+        )
+
+
+def _step(run):
+    RecomputeRun.objects.filter(pk=run.pk).update(steps_done=F("steps_done") + 1, heartbeat_at=timezone.now())
+
+
+def _periods(first, today):
+    """Every complete week (Monday to Sunday) and calendar month from the one holding `first`."""
+    if first is None:
+        return
+    week = first - datetime.timedelta(days=first.weekday())
+    while week + datetime.timedelta(days=7) <= today:
+        yield Period.WEEK, week, week + datetime.timedelta(days=7)
+        week += datetime.timedelta(days=7)
+    month = first.replace(day=1)
+    while True:
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        if following > today:
+            break
+        yield Period.MONTH, month, following
+        month = following
+
+
+def _calendar(cursor, *, first, today):
+    keys = list(AssumptionKey.values)
+    cursor.execute(
+        "CREATE TEMPORARY TABLE benefits_calendar (period varchar(8), start_day integer, end_day integer, "
+        f"days integer, {', '.join(f'{key} double precision' for key in keys)})"
+    )
+    assumptions = selectors.assumptions_by_key()
+    rows = [
+        [
+            period,
+            selectors.day_number(start),
+            selectors.day_number(end),
+            (end - start).days,
+            *(float(selectors.assumption_on(assumptions, key, start)) for key in keys),
+        ]
+        for period, start, end in _periods(first, today)
+    ]
+    placeholders = ", ".join(["%s"] * (4 + len(keys)))
+    cursor.executemany(f"INSERT INTO benefits_calendar VALUES ({placeholders})", rows)  # noqa: S608
+
+
+def _population(cursor):
+    """Each LIT's share of the 65+ population (team 0: all of OCIT)."""
+    populations = caseload_selectors.team_populations()
+    total = sum(populations.values())
+    cursor.execute("CREATE TEMPORARY TABLE benefits_population (team_id bigint, share double precision)")
+    rows = [[0, 1.0]] + [[team, population / total if total else 0.0] for team, population in populations.items()]
+    cursor.executemany("INSERT INTO benefits_population VALUES (%s, %s)", rows)
+
+
+class _Bucket:
+    """`{b[closed]}`: the period a fact's date falls in, as a day number."""
+
+    def __init__(self, period):
+        self.period = period
+
+    def __getitem__(self, name):
+        if self.period == Period.WEEK:
+            return f"({name}_day - (({name}_day + 5) % 7))"  # day 0 is a Saturday; weeks start on Monday
+        return f"{name}_month"
+
+
+class _Median:
+    def __getitem__(self, expression):
+        if connection.vendor == "postgresql":
+            return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expression})"
+        return f"benefits_median({expression})"
+
+
+def _dialect(today):
+    postgres = connection.vendor == "postgresql"
+    return {
+        "median": _Median(),
+        "true": "TRUE" if postgres else "1",
+        "false": "FALSE" if postgres else "0",
+        "today": selectors.day_number(today),
+    }
+
+
+def _stage(cursor, metric, period, dialect):
+    groupings = [("team_id", ", team_id"), ("NULL", "")] if metric.grouped else [("", "")]
+    for team, by_team in groupings:
+        select = metric.sql.format(b=_Bucket(period), team=team, by_team=by_team, period=period, **dialect)
+        cursor.execute(
+            "INSERT INTO benefits_staging (metric, period, start_day, team_id, value, records) "  # noqa: S608
+            f"SELECT '{metric.key}', '{period}', q.start_day, CAST(q.team_id AS bigint), q.value, q.records "
+            f"FROM ({select}) q"
+        )
+
+
+def _swap(*, week_from, month_from, now):
+    """Upsert the staged figures and remove the ones that no longer exist; returns the rows written."""
+    day = "(DATE '2000-01-01' + start_day)" if connection.vendor == "postgresql" else "date(2451544.5 + start_day)"
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    scope, scope_params = "1 = 1", []
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM benefits_staging WHERE start_day IS NULL")
+        if week_from:
+            cursor.execute(
+                "DELETE FROM benefits_staging WHERE (period = 'week' AND start_day < %s) "
+                "OR (period = 'month' AND start_day < %s)",
+                [selectors.day_number(week_from), selectors.day_number(month_from)],
+            )
+            scope = "((period = 'week' AND period_start >= %s) OR (period = 'month' AND period_start >= %s))"
+            scope_params = [
+                connection.ops.adapt_datefield_value(week_from),
+                connection.ops.adapt_datefield_value(month_from),
+            ]
+        for lit, condition in (("NOT NULL", "team_id IS NOT NULL"), ("NULL", "team_id IS NULL")):
+            columns = "metric, period, period_start, team_id" if lit == "NOT NULL" else "metric, period, period_start"
+            cursor.execute(
+                "INSERT INTO benefits_metricvalue (metric, period, period_start, team_id, value, records, computed_at) "  # noqa: S608
+                f"SELECT metric, period, {day}, team_id, value, records, %s FROM benefits_staging WHERE {condition} "
+                f"ON CONFLICT ({columns}) WHERE {condition} "
+                "DO UPDATE SET value = excluded.value, records = excluded.records, computed_at = excluded.computed_at",
+                [stamp],
+            )
+        cursor.execute(
+            f"DELETE FROM benefits_metricvalue WHERE computed_at <> %s AND {scope}",  # noqa: S608
+            [stamp, *scope_params],
+        )
+        cursor.execute("SELECT COUNT(*) FROM benefits_staging")
+        return cursor.fetchone()[0]
+
+
+def _drop_work_tables():
+    with connection.cursor() as cursor:
+        for table in WORK_TABLES:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
