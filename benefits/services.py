@@ -223,7 +223,7 @@ def _stage(cursor, metric, period, dialect):
         cursor.execute(
             "INSERT INTO benefits_staging (metric, period, start_day, team_id, value, records) "  # noqa: S608
             f"SELECT '{metric.key}', '{period}', q.start_day, CAST(q.team_id AS bigint), q.value, q.records "
-            f"FROM ({select}) q"
+            f"FROM ({select}) q JOIN benefits_calendar k ON k.period = '{period}' AND k.start_day = q.start_day"
         )
 
 

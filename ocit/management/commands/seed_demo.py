@@ -7,6 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from benefits import demo as benefits_demo
+from benefits import services as benefits_services
+from benefits.models import ExternalMeasure
 from caseload import demo as caseload_demo
 from caseload.models import Allocation, CarePackage, Contact, Episode, Equipment, Goal, Patient
 from discharge import demo as discharge_demo
@@ -29,6 +32,7 @@ SEEDED = [
     NctrPeriod,
     Delay,
     Referral,
+    ExternalMeasure,
 ]
 
 
@@ -61,6 +65,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeding '{scale}' demo data (seed {seed}, as of {ctx.as_of:%d %b %Y %H:%M})…")
         with transaction.atomic():
             if replace:
+                benefits_demo.clear()
                 referrals_demo.clear()
                 discharge_demo.clear()
                 caseload_demo.clear()
@@ -68,11 +73,14 @@ class Command(BaseCommand):
             patients = caseload_demo.seed(ctx)
             discharge_demo.seed(ctx, ward_user=logins["ward"])
             referrals_demo.seed(ctx)
+            benefits_demo.seed(ctx)
             reason = f"seed_demo --scale {scale} --seed {seed} --as-of {ctx.as_of:%Y-%m-%d}"
             for model in SEEDED:
                 audit.log_bulk(model=model, count=model.objects.count(), process="seed_demo", reason=reason)
 
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {len(patients):,} patients."))
+        run = benefits_services.recompute(trigger="seed_demo", full=True, today=ctx.as_of.date())
+        self.stdout.write(f"Dashboard figures calculated: {run.rows_written:,}.")
         password = settings.DEMO_PASSWORD if settings.DEBUG else "the DEMO_PASSWORD you set"
         self.stdout.write(f"Demo logins (password: {password}):")
         for user in logins.values():
