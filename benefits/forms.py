@@ -11,7 +11,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DashboardFilterForm(forms.Form):
-    period = forms.ChoiceField(choices=Period.choices, initial=Period.MONTH, label="Period")
+    period = forms.ChoiceField(choices=Period.choices, required=False, label="Period")
     start = forms.DateField(required=False, label="From", widget=DATE)
     end = forms.DateField(required=False, label="To", widget=DATE)
     lit = forms.ModelChoiceField(

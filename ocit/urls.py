@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from benefits import api as benefits_api
 from caseload import api as caseload_api
 from discharge import api as discharge_api
 from ocit import views
@@ -20,6 +21,7 @@ router.register(r"spells/(?P<spell_pk>[0-9]+)/nctr-periods", discharge_api.NctrP
 router.register(r"spells/(?P<spell_pk>[0-9]+)/delays", discharge_api.DelayViewSet, basename="delay")
 router.register(r"spells/(?P<spell_pk>[0-9]+)/discharge", referrals_api.SpellDischargeViewSet, basename="discharge")
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
+router.register("external-measures", benefits_api.ExternalMeasureViewSet, basename="external-measure")
 
 admin.site.site_header = "OCIT Care Record administration"
 admin.site.site_title = "OCIT administration"

@@ -7,96 +7,192 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('caseload', '0005_open_episodes_index'),
+        ("caseload", "0005_open_episodes_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FinancePlan',
+            name="FinancePlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year_starting', models.PositiveSmallIntegerField(help_text='2024 for 2024/25.', unique=True)),
-                ('short_term_beds', models.DecimalField(decimal_places=0, max_digits=8)),
-                ('long_term_beds', models.DecimalField(decimal_places=0, max_digits=8)),
-                ('home_support', models.DecimalField(decimal_places=0, max_digits=8, verbose_name='Long-term home support')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year_starting", models.PositiveSmallIntegerField(help_text="2024 for 2024/25.", unique=True)),
+                ("short_term_beds", models.DecimalField(decimal_places=0, max_digits=8)),
+                ("long_term_beds", models.DecimalField(decimal_places=0, max_digits=8)),
+                (
+                    "home_support",
+                    models.DecimalField(decimal_places=0, max_digits=8, verbose_name="Long-term home support"),
+                ),
             ],
             options={
-                'ordering': ['year_starting'],
+                "ordering": ["year_starting"],
             },
         ),
         migrations.CreateModel(
-            name='Assumption',
+            name="Assumption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(choices=[('care_hour_cost', 'Cost of a home-care hour (£)'), ('short_term_bed_week_cost', 'Cost of a short-term bed for a week (£)'), ('long_term_bed_week_cost', 'Cost of a long-term care-home bed for a week (£)'), ('acute_bed_day_cost', 'Cost of an acute bed day (£)'), ('baseline_delay_days', 'Baseline discharge delay before OCIT (days)'), ('baseline_short_term_beds', 'Short-term beds in use before OCIT'), ('baseline_care_home_rate', 'Reablement leavers going into a care home before OCIT (%)'), ('long_term_package_weeks', 'Average length of a long-term home-care package (weeks)'), ('care_home_stay_weeks', 'Average length of a long-term care-home stay (weeks)'), ('population_65_plus', 'Population aged 65+ (all of OCIT)'), ('target_beds_released', 'Target: acute beds released'), ('target_ucr_2h', 'Target: UCR 2-hour compliance (%)'), ('target_short_term_outcome', 'Target: short-term service outcome (%)'), ('target_ambulance_handover', 'Target: mean ambulance handover (minutes)')], max_length=40)),
-                ('effective_from', models.DateField()),
-                ('value', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('source', models.CharField(blank=True, help_text='Where the figure comes from.', max_length=200)),
-                ('changed_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "key",
+                    models.CharField(
+                        choices=[
+                            ("care_hour_cost", "Cost of a home-care hour (£)"),
+                            ("short_term_bed_week_cost", "Cost of a short-term bed for a week (£)"),
+                            ("long_term_bed_week_cost", "Cost of a long-term care-home bed for a week (£)"),
+                            ("acute_bed_day_cost", "Cost of an acute bed day (£)"),
+                            ("baseline_delay_days", "Baseline discharge delay before OCIT (days)"),
+                            ("baseline_short_term_beds", "Short-term beds in use before OCIT"),
+                            ("baseline_care_home_rate", "Reablement leavers going into a care home before OCIT (%)"),
+                            ("long_term_package_weeks", "Average length of a long-term home-care package (weeks)"),
+                            ("care_home_stay_weeks", "Average length of a long-term care-home stay (weeks)"),
+                            ("population_65_plus", "Population aged 65+ (all of OCIT)"),
+                            ("target_beds_released", "Target: acute beds released"),
+                            ("target_ucr_2h", "Target: UCR 2-hour compliance (%)"),
+                            ("target_short_term_outcome", "Target: short-term service outcome (%)"),
+                            ("target_ambulance_handover", "Target: mean ambulance handover (minutes)"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("effective_from", models.DateField()),
+                ("value", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("source", models.CharField(blank=True, help_text="Where the figure comes from.", max_length=200)),
+                ("changed_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['key', '-effective_from'],
-                'constraints': [models.UniqueConstraint(fields=('key', 'effective_from'), name='one_assumption_value_per_day')],
+                "ordering": ["key", "-effective_from"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "effective_from"), name="one_assumption_value_per_day")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ExternalMeasure',
+            name="ExternalMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('measure', models.CharField(choices=[('ambulance_handover_minutes', 'Ambulance handover (mean minutes)'), ('bed_occupancy', 'Acute bed occupancy (%)'), ('escalation_beds', 'Escalation beds open'), ('ed_attendances', 'ED attendances')], max_length=40)),
-                ('on', models.DateField()),
-                ('value', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('imported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("ambulance_handover_minutes", "Ambulance handover (mean minutes)"),
+                            ("bed_occupancy", "Acute bed occupancy (%)"),
+                            ("escalation_beds", "Escalation beds open"),
+                            ("ed_attendances", "ED attendances"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("on", models.DateField()),
+                ("value", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("imported_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['measure', 'on'],
-                'constraints': [models.UniqueConstraint(fields=('measure', 'on'), name='one_external_value_per_day')],
+                "ordering": ["measure", "on"],
+                "constraints": [models.UniqueConstraint(fields=("measure", "on"), name="one_external_value_per_day")],
             },
         ),
         migrations.CreateModel(
-            name='MetricValue',
+            name="MetricValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(max_length=60)),
-                ('period', models.CharField(choices=[('week', 'Week'), ('month', 'Month')], max_length=8)),
-                ('period_start', models.DateField()),
-                ('value', models.FloatField(null=True)),
-                ('records', models.PositiveIntegerField(help_text='How many records the figure is made from.')),
-                ('computed_at', models.DateTimeField()),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='caseload.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("metric", models.CharField(max_length=60)),
+                ("period", models.CharField(choices=[("week", "Week"), ("month", "Month")], max_length=8)),
+                ("period_start", models.DateField()),
+                ("value", models.FloatField(null=True)),
+                ("records", models.PositiveIntegerField(help_text="How many records the figure is made from.")),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="caseload.team",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['period', 'metric', 'period_start'], name='metric_value_series')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('team__isnull', False)), fields=('metric', 'period', 'period_start', 'team'), name='one_value_per_metric_period_lit'), models.UniqueConstraint(condition=models.Q(('team__isnull', True)), fields=('metric', 'period', 'period_start'), name='one_value_per_metric_period_all')],
+                "indexes": [models.Index(fields=["period", "metric", "period_start"], name="metric_value_series")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("team__isnull", False)),
+                        fields=("metric", "period", "period_start", "team"),
+                        name="one_value_per_metric_period_lit",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("team__isnull", True)),
+                        fields=("metric", "period", "period_start"),
+                        name="one_value_per_metric_period_all",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RecomputeRun',
+            name="RecomputeRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('heartbeat_at', models.DateTimeField(default=django.utils.timezone.now, help_text='Last sign of life from the worker.')),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('abandoned', 'Abandoned (the worker stopped)')], default='running', max_length=16)),
-                ('full', models.BooleanField(default=False)),
-                ('since', models.DateField(blank=True, help_text='Periods from this date were recomputed.', null=True)),
-                ('steps_done', models.PositiveIntegerField(default=0)),
-                ('steps_total', models.PositiveIntegerField(default=0)),
-                ('rows_written', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('trigger', models.CharField(help_text='nightly, command or dashboard.', max_length=40)),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, help_text="Last sign of life from the worker."
+                    ),
+                ),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("abandoned", "Abandoned (the worker stopped)"),
+                        ],
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                ("full", models.BooleanField(default=False)),
+                ("since", models.DateField(blank=True, help_text="Periods from this date were recomputed.", null=True)),
+                ("steps_done", models.PositiveIntegerField(default=0)),
+                ("steps_total", models.PositiveIntegerField(default=0)),
+                ("rows_written", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("trigger", models.CharField(help_text="nightly, command or dashboard.", max_length=40)),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
-                'indexes': [models.Index(fields=['status', '-finished_at'], name='recompute_run_latest')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('status',), name='one_recompute_running_at_a_time')],
+                "ordering": ["-started_at"],
+                "indexes": [models.Index(fields=["status", "-finished_at"], name="recompute_run_latest")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "running")),
+                        fields=("status",),
+                        name="one_recompute_running_at_a_time",
+                    )
+                ],
             },
         ),
     ]

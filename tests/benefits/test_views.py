@@ -1,0 +1,220 @@
+"""The dashboard pages read stored figures only: who may see them, suppression, freshness, exports."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from benefits import reports
+from benefits.models import MetricValue, RecomputeRun, RunStatus
+
+MONTHS = [datetime.date(2025, month, 1) for month in range(1, 13)]
+RANGE = {"period": "month", "start": "2025-01-01", "end": "2025-12-31"}
+
+
+@pytest.fixture
+def figures(teams):
+    """A year of monthly figures for every LIT and all of OCIT, and a successful run just now."""
+    now = timezone.now()
+    lit = teams["newfield-house"]
+    rows = []
+    for i, month in enumerate(MONTHS):
+        rows += [
+            MetricValue(
+                metric="admissions_avoided",
+                period="month",
+                period_start=month,
+                team=None,
+                value=70 + i,
+                records=70 + i,
+                computed_at=now,
+            ),
+            # Newfield House: 3 admissions avoided in March (suppressed), else 20+.
+            MetricValue(
+                metric="admissions_avoided",
+                period="month",
+                period_start=month,
+                team=lit,
+                value=3 if month.month == 3 else 20 + i,
+                records=3 if month.month == 3 else 20 + i,
+                computed_at=now,
+            ),
+            MetricValue(
+                metric="ucr_2_hour",
+                period="month",
+                period_start=month,
+                team=None,
+                value=72.5,
+                records=200,
+                computed_at=now,
+            ),
+            MetricValue(
+                metric="total_saving",
+                period="month",
+                period_start=month,
+                team=None,
+                value=100_000,
+                records=40,
+                computed_at=now,
+            ),
+        ]
+    MetricValue.objects.bulk_create(rows)
+    RecomputeRun.objects.create(trigger="nightly", status=RunStatus.SUCCEEDED, started_at=now, finished_at=now)
+    return lit
+
+
+def get(client, user, name, *args, **params):
+    client.force_login(user)
+    return client.get(reverse(name, args=args), params)
+
+
+@pytest.mark.parametrize("user", ["practitioner", "ward_nurse"])
+@pytest.mark.parametrize("name", ["benefits:dashboard", "benefits:board_pack", "benefits:finance"])
+def test_staff_without_the_dashboard_capability_are_refused(client, db, request, user, name):
+    assert get(client, request.getfixturevalue(user), name).status_code == 403
+
+
+def test_the_board_sees_every_area_with_its_headline_figure(client, board_member, figures):
+    response = get(client, board_member, "benefits:dashboard", **RANGE)
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in [
+        "Front door pressure",
+        "Ambulance turnaround",
+        "Acute flow",
+        "Right-sizing the emergency bed base",
+        "Adult social care capacity",
+    ]:
+        assert name in page
+    assert "Admissions avoided" in page
+    assert ">81<" in page  # December's 70 + 11
+    assert "Figures as of" in page
+    assert "Figures may be out of date" not in page
+
+
+def test_the_dashboard_reads_a_fixed_number_of_queries(client, board_member, figures, django_assert_max_num_queries):
+    client.force_login(board_member)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("benefits:dashboard"), RANGE)
+
+
+def test_lit_cells_under_five_are_suppressed(client, board_member, figures):
+    response = get(client, board_member, "benefits:metric", "admissions_avoided", **RANGE, lit=figures.pk)
+    page = response.content.decode()
+    assert "fewer than 5 records" in page
+    _, rows = reports.export_rows(
+        reports.series_for(
+            reports.Filters("month", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), figures),
+            [reports.metrics.BY_KEY["admissions_avoided"]],
+        ),
+        reports.Filters("month", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), figures),
+    )
+    march = next(row for row in rows if row[5] == "2025-03-01")
+    assert march[6] == "<5"
+
+
+def test_all_of_ocit_figures_are_never_suppressed(client, board_member, figures):
+    MetricValue.objects.filter(team=None, metric="admissions_avoided", period_start=MONTHS[0]).update(
+        value=2, records=2
+    )
+    _, rows = reports.export_rows(
+        reports.series_for(
+            reports.Filters("month", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)),
+            [reports.metrics.BY_KEY["admissions_avoided"]],
+        ),
+        reports.Filters("month", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)),
+    )
+    assert rows[0][6] == 2
+
+
+def test_finance_is_reported_for_all_of_ocit_only(client, board_member, figures):
+    response = get(client, board_member, "benefits:metric", "total_saving", lit=figures.pk)
+    assert response.status_code == 404
+
+
+def test_a_metric_page_shows_its_chart_table_and_assumptions(client, coordinator, figures):
+    response = get(client, coordinator, "benefits:metric", "ucr_2_hour", **RANGE)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="img"' in page
+    assert "Show the figures as a table" in page
+    assert "Target: UCR 2-hour compliance (%)" in page  # the assumption behind the target, with its date
+    assert "70%" in page or "70.0%" in page
+
+
+def test_an_unknown_metric_is_not_found(client, board_member, figures):
+    assert get(client, board_member, "benefits:metric", "no_such_thing").status_code == 404
+
+
+def test_the_csv_export_is_what_the_page_shows(client, board_member, figures):
+    response = get(client, board_member, "benefits:export_csv", "admissions_avoided", **RANGE)
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:7] == ["Area", "Measure", "Unit", "LIT", "Period", "Period start", "Value"]
+    assert len(rows) == 1 + 12
+    assert rows[-1][5:7] == ["2025-12-01", "81.0"]
+
+
+def test_the_xlsx_export_holds_the_same_rows(client, board_member, figures):
+    response = get(client, board_member, "benefits:export_xlsx", "all", **RANGE)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    csv_rows = list(
+        csv.reader(io.StringIO(get(client, board_member, "benefits:export_csv", "all", **RANGE).content.decode()))
+    )
+    assert sheet.max_row == len(csv_rows)
+
+
+def test_the_finance_view_compares_each_year_with_the_plan(client, board_member, figures):
+    response = get(client, board_member, "benefits:finance")
+    page = response.content.decode()
+    assert "2025/26" in page
+    assert "£4,113,000" in page  # the 2025/26 plan total
+    assert "£900,000" in page  # April to December 2025: 9 months × £100,000
+    assert "Formula:" in page
+
+
+def test_figures_older_than_36_hours_carry_a_warning(client, board_member, figures):
+    RecomputeRun.objects.update(finished_at=timezone.now() - datetime.timedelta(hours=37))
+    page = get(client, board_member, "benefits:dashboard").content.decode()
+    assert "Figures may be out of date" in page
+
+
+def test_a_dashboard_without_any_run_says_the_figures_are_not_calculated_yet(client, board_member):
+    page = get(client, board_member, "benefits:dashboard").content.decode()
+    assert "have not been calculated yet" in page
+
+
+def test_only_administrators_may_start_a_recompute(client, board_member, sysadmin):
+    client.force_login(board_member)
+    assert client.post(reverse("benefits:recompute")).status_code == 403
+    client.force_login(sysadmin)
+    response = client.post(reverse("benefits:recompute"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    run = RecomputeRun.objects.get()  # without a broker the task ran in the request
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.started_by == sysadmin
+    assert run.trigger == "dashboard"
+
+
+def test_progress_shows_a_running_recompute_and_keeps_polling(client, sysadmin):
+    RecomputeRun.objects.create(trigger="nightly", steps_done=10, steps_total=40)
+    page = get(client, sysadmin, "benefits:recompute_progress").content.decode()
+    assert "step 10 of 40" in page
+    assert 'hx-trigger="every 2s"' in page
+    assert "Recalculate now" not in page
+
+
+def test_no_patient_identifiers_on_any_dashboard_page(client, board_member, figures, patient):
+    for name, args in [
+        ("benefits:dashboard", ()),
+        ("benefits:board_pack", ()),
+        ("benefits:finance", ()),
+        ("benefits:metric", ("admissions_avoided",)),
+    ]:
+        page = get(client, board_member, name, *args).content.decode()
+        assert patient.nhs_number not in page
+        assert patient.family_name not in page
