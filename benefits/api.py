@@ -1,13 +1,21 @@
 """The benefits dashboard over REST (/api/v1/). Adapters only: parse, call one service or selector, render."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status
+import contextlib
+
+from celery.exceptions import Retry
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from benefits import imports
+from benefits import imports, metrics, selectors, services
 from benefits import serializers as s
-from benefits.filters import ExternalMeasureFilter
-from benefits.models import ExternalMeasure
+from benefits.filters import ExternalMeasureFilter, MetricValueFilter
+from benefits.models import ExternalMeasure, MetricValue, RecomputeRun, RunStatus
+from benefits.tasks import recompute_benefits_task
 from ocit.api import ReadWriteViewSet, validated_input
 from ocit.roles import Capability
 
@@ -70,3 +78,91 @@ class ExternalMeasureViewSet(mixins.ListModelMixin, ReadWriteViewSet):
             {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "rows": rows},
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
+
+
+# Metrics and their figures --------------------------------------------------------------------------
+
+
+def _catalogue_entry(metric):
+    return {
+        "key": metric.key,
+        "name": metric.name,
+        "area": metric.area,
+        "area_name": metrics.AREAS[metric.area],
+        "unit": metric.unit,
+        "better": metric.better,
+        "description": metric.description,
+        "formula": metric.formula,
+        "target": metric.target,
+        "assumptions": list(metric.assumptions),
+        "per_lit": metric.grouped or metric.area != metrics.Area.FINANCE,
+    }
+
+
+class MetricViewSet(viewsets.ViewSet):
+    """The metric catalogue, and each metric's stored figures (aggregates only; LIT figures under 5 suppressed)."""
+
+    permission_classes = [Capability.of("dashboard.view")]
+    lookup_field = "key"
+    lookup_value_regex = "[a-z0-9_]+"
+
+    @extend_schema(responses=s.MetricSerializer(many=True))
+    def list(self, request):
+        return Response(s.MetricSerializer([_catalogue_entry(m) for m in metrics.METRICS], many=True).data)
+
+    @extend_schema(responses=s.MetricSerializer)
+    def retrieve(self, request, key=None):
+        return Response(s.MetricSerializer(_catalogue_entry(self._metric(key))).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", enum=["week", "month"], description="Default: month."),
+            OpenApiParameter("lit", str, description="A LIT's code; without it, all of OCIT."),
+            OpenApiParameter("date_from", OpenApiTypes.DATE),
+            OpenApiParameter("date_to", OpenApiTypes.DATE),
+        ],
+        responses=s.MetricValueSerializer(many=True),
+    )
+    @action(detail=True)
+    def values(self, request, key=None):
+        metric = self._metric(key)
+        rows = MetricValue.objects.filter(metric=metric.key).select_related("team").order_by("period_start")
+        filterset = MetricValueFilter(request.query_params, queryset=rows, request=request)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(filterset.qs, request, view=self)
+        return paginator.get_paginated_response(s.MetricValueSerializer(page, many=True).data)
+
+    def _metric(self, key):
+        if key not in metrics.BY_KEY:
+            raise Http404("No such metric")
+        return metrics.BY_KEY[key]
+
+
+class RecomputeRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ReadWriteViewSet):
+    """Every recompute of the figures: nightly, on demand, or from the command line."""
+
+    serializer_class = s.RecomputeRunSerializer
+    read_permission = Capability.of("dashboard.view")
+    write_permission = Capability.of("benefits.recompute")
+
+    def get_queryset(self):
+        return RecomputeRun.objects.select_related("started_by").order_by("-started_at")
+
+    @extend_schema(
+        request=s.RecomputeRequestSerializer,
+        responses={
+            202: OpenApiResponse(description="Queued: watch the newest run in this list."),
+            409: OpenApiResponse(description="A recompute is already running."),
+        },
+    )
+    def create(self, request):
+        values = validated_input(s.RecomputeRequestSerializer, request)
+        latest = selectors.latest_run()
+        if latest and latest.status == RunStatus.RUNNING:
+            return Response({"detail": "A recompute is already running."}, status=status.HTTP_409_CONFLICT)
+        # Without a broker the task runs here, and may find another recompute got there first.
+        with contextlib.suppress(services.AlreadyRunning, Retry):
+            recompute_benefits_task.delay(trigger="api", full=values["full"], actor_id=request.user.pk)
+        return Response({"detail": "Recompute queued."}, status=status.HTTP_202_ACCEPTED)

@@ -2,7 +2,8 @@
 
 import django_filters
 
-from benefits.models import ExternalMeasure, ExternalMeasureKey
+from benefits.models import ExternalMeasure, ExternalMeasureKey, MetricValue, Period
+from caseload import selectors as caseload_selectors
 
 
 class ExternalMeasureFilter(django_filters.FilterSet):
@@ -13,3 +14,32 @@ class ExternalMeasureFilter(django_filters.FilterSet):
     class Meta:
         model = ExternalMeasure
         fields = ["measure", "date_from", "date_to"]
+
+
+class MetricValueFilter(django_filters.FilterSet):
+    """A metric's figures: one kind of period, for one LIT (by its code) or, without `lit`, all of OCIT."""
+
+    period = django_filters.ChoiceFilter(choices=Period.choices, empty_label=None, method="for_period")
+    lit = django_filters.ModelChoiceFilter(
+        queryset=caseload_selectors.teams(), to_field_name="code", method="for_lit", label="LIT code"
+    )
+    date_from = django_filters.DateFilter(field_name="period_start", lookup_expr="gte", label="Periods from")
+    date_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte", label="Periods to")
+
+    class Meta:
+        model = MetricValue
+        fields = ["period", "lit", "date_from", "date_to"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("period"):
+            queryset = queryset.filter(period=Period.MONTH)
+        if not self.form.cleaned_data.get("lit"):
+            queryset = queryset.filter(team__isnull=True)
+        return queryset
+
+    def for_period(self, queryset, name, value):
+        return queryset.filter(period=value)
+
+    def for_lit(self, queryset, name, value):
+        return queryset.filter(team=value)

@@ -4,7 +4,8 @@ benefits/imports.py."""
 from rest_framework import serializers
 
 from benefits.imports import MAX_BYTES, MAX_ROWS
-from benefits.models import ExternalMeasure, ExternalMeasureKey
+from benefits.models import ExternalMeasure, ExternalMeasureKey, MetricValue, RecomputeRun
+from benefits.reports import SMALL_NUMBER
 
 # External measures ----------------------------------------------------------------------------------
 
@@ -85,3 +86,65 @@ class ExternalMeasureImportRefusedSerializer(serializers.Serializer):
     )
     csv = serializers.ListField(child=serializers.CharField(), required=False, help_text="Why the text cannot be read.")
     non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+# Metrics and recomputes -----------------------------------------------------------------------------
+
+
+class MetricSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    area = serializers.CharField()
+    area_name = serializers.CharField()
+    unit = serializers.CharField()
+    better = serializers.ChoiceField(choices=["higher", "lower", "neither"])
+    description = serializers.CharField()
+    formula = serializers.CharField(help_text="Finance: the sum behind the figure.")
+    target = serializers.CharField(help_text="The assumption holding the target, if any.")
+    assumptions = serializers.ListField(child=serializers.CharField(), help_text="Assumptions the figure uses.")
+    per_lit = serializers.BooleanField(help_text="Whether figures exist per LIT as well as for all of OCIT.")
+
+
+class MetricValueSerializer(serializers.ModelSerializer):
+    lit = serializers.SlugRelatedField(source="team", slug_field="code", read_only=True, allow_null=True)
+    value = serializers.SerializerMethodField(help_text="Null when suppressed (a LIT figure from 1–4 records).")
+    suppressed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MetricValue
+        fields = ["metric", "period", "period_start", "lit", "value", "records", "suppressed", "computed_at"]
+        read_only_fields = fields
+
+    def get_suppressed(self, row) -> bool:
+        return row.team_id is not None and 0 < row.records < SMALL_NUMBER
+
+    def get_value(self, row) -> float | None:
+        return None if self.get_suppressed(row) else row.value
+
+
+class RecomputeRunSerializer(serializers.ModelSerializer):
+    started_by = serializers.CharField(source="started_by.full_name", read_only=True, allow_null=True)
+    percent_done = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = RecomputeRun
+        fields = [
+            "id",
+            "trigger",
+            "status",
+            "full",
+            "since",
+            "started_at",
+            "finished_at",
+            "steps_done",
+            "steps_total",
+            "percent_done",
+            "rows_written",
+            "error",
+            "started_by",
+        ]
+        read_only_fields = fields
+
+
+class RecomputeRequestSerializer(serializers.Serializer):
+    full = serializers.BooleanField(default=False, help_text="Recompute every period, not only the changed ones.")

@@ -22,6 +22,8 @@ router.register(r"spells/(?P<spell_pk>[0-9]+)/delays", discharge_api.DelayViewSe
 router.register(r"spells/(?P<spell_pk>[0-9]+)/discharge", referrals_api.SpellDischargeViewSet, basename="discharge")
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 router.register("external-measures", benefits_api.ExternalMeasureViewSet, basename="external-measure")
+router.register("metrics", benefits_api.MetricViewSet, basename="metric")
+router.register("recompute-runs", benefits_api.RecomputeRunViewSet, basename="recompute-run")
 
 admin.site.site_header = "OCIT Care Record administration"
 admin.site.site_title = "OCIT administration"
