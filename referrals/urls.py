@@ -9,6 +9,7 @@ urlpatterns = [
     path("raise/<int:spell_id>/", views.referral_raise, name="raise"),
     path("discharge/<int:spell_id>/", views.discharge, name="discharge"),
     path("<int:pk>/", views.referral_detail, name="detail"),
+    path("<int:pk>/decide/", views.referral_decision_form, name="decision_form"),
     path("<int:pk>/accept/", views.referral_accept, name="accept"),
     path("<int:pk>/decline/", views.referral_decline, name="decline"),
     path("<int:pk>/redirect/", views.referral_redirect, name="redirect"),

@@ -2,8 +2,10 @@
 
 Each view parses its input, makes one service or selector call, and renders. On the pull list, decisions are
 htmx forms that update the row in place (or take it off the list); without JavaScript they are ordinary forms
-that redirect back with a message. A refused decision (a lost race, a missing reason) is shown beside the row
-or, without JavaScript, on the referral page with an error summary: never a 500, and nothing half-written.
+that redirect back with a message. Each row carries only the one-click Accept: its decline and redirect forms
+are fetched into the row when asked for (without JavaScript, the link opens the referral page's forms). A refused
+decision (a lost race, a missing reason) is shown beside the row or, without JavaScript, on the referral page
+with an error summary: never a 500, and nothing half-written.
 """
 
 import datetime
@@ -16,7 +18,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
 
 from caseload import selectors as caseload_selectors
 from caseload.models import Source
@@ -33,18 +37,25 @@ from referrals import forms, selectors, services
 from referrals.models import ReferralStatus
 
 PULL_PAGE_SIZE = 25
+# Loaded into a pull list row on demand; the row itself carries only the one-click Accept.
+ON_DEMAND_MOVES = ("decline", "redirect")
 SPELLS_PAGE_SIZE = 25
 LIST_PAGE_SIZE = 50
 DUE_SOON = datetime.timedelta(hours=1)
 ALL_LITS = "all"
 
 
-def _next_url(request, default):
-    """Where to go back to after a POST: the page the form was on, if it is one of ours."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+def _our_url(request, target, default):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
+
+
+def _next_url(request, default):
+    """Where to go back to after a POST: the page the form was on, if it is one of ours."""
+    return _our_url(request, request.POST.get("next", ""), default)
 
 
 def _first_decision(referral):
@@ -76,6 +87,11 @@ def _refusal(conflict, referral):
     person clicked first) is told the same way: who decided, and when."""
     if referral.status == ReferralStatus.RECEIVED or not referral.decided_at:
         return conflict.message
+    return _already_decided(referral)
+
+
+def _already_decided(referral):
+    """Who decided the referral, and when (it has a decision)."""
     who = referral.decided_by.full_name if referral.decided_by else "someone else"
     when = timezone.localtime(referral.decided_at)
     first = _first_decision(referral)
@@ -97,12 +113,12 @@ def _moves(user, referral):
     return moves
 
 
-def _decision_forms(user, referral, failed=None, failed_form=None):
+def _decision_forms(moves, referral, failed=None, failed_form=None):
     return {
         move: failed_form
         if move == failed and failed_form is not None
         else forms.DECISION_FORMS[move](prefix=forms.decision_prefix(move, referral))
-        for move in _moves(user, referral)
+        for move in moves
     }
 
 
@@ -161,10 +177,17 @@ def referral_list(request):
 
 
 def _pull_row(user, referral, now=None, failed=None, failed_form=None, **extra):
+    """One row of the pull list. It builds no forms: the row has a one-click Accept and links that fetch the decline
+    and redirect forms when asked for; only a refused decline or redirect comes back with its form, to show the
+    error beside the field."""
+    decide = referral.status == ReferralStatus.RECEIVED and can(user, "referral.decide")
     return {
         "referral": referral,
         "clock": decision_clock(referral, now),
-        "forms": _decision_forms(user, referral, failed, failed_form),
+        "decide": decide,
+        "forms": _decision_forms(ON_DEMAND_MOVES, referral, failed, failed_form)
+        if decide and failed in ON_DEMAND_MOVES
+        else {},
         "failed": failed or "",
         **extra,
     }
@@ -204,6 +227,32 @@ def pull_list(request):
             "spell_rows": [{"spell": spell, **discharge_status(spell, today)} for spell in spells],
             "next": request.get_full_path(),
         },
+    )
+
+
+@require_safe
+@requires("referral.decide")
+@vary_on_headers("HX-Request")
+def referral_decision_form(request, pk):
+    """The decline and redirect forms of one pull list row, fetched into the row (htmx) when asked for, the one
+    chosen (`?move=`) open with its first field focused. Without htmx: the referral page's forms. A referral decided
+    since the list was loaded replaces its row, saying who decided it and when."""
+    referral = selectors.referral_get(user=request.user, pk=pk)
+    if not request.htmx:
+        return redirect(reverse("referrals:detail", args=[referral.pk]) + "#decide")
+    back = _our_url(request, request.htmx.current_url_abs_path, reverse("referrals:pull_list"))
+    if referral.status != ReferralStatus.RECEIVED:
+        row = _pull_row(request.user, referral, error=_already_decided(referral), settled=True)
+        response = render(request, "referrals/pull_list.html#row", {"row": row, "next": back})
+        return retarget(reswap(response, "outerHTML"), f"#referral-{referral.pk}")
+    move = request.GET.get("move")
+    decision_forms = _decision_forms(ON_DEMAND_MOVES, referral)
+    if move in decision_forms:
+        next(iter(decision_forms[move].fields.values())).widget.attrs["autofocus"] = True
+    return render(
+        request,
+        "referrals/_decision_forms.html",
+        {"forms": decision_forms, "referral": referral, "opened": move, "htmx": True, "next": back},
     )
 
 
@@ -356,7 +405,7 @@ def _detail_page(request, referral, failed=None, failed_form=None):
         "patient": referral.patient,
         "clock": decision_clock(referral),
         "history": referral_history(referral),
-        "forms": _decision_forms(request.user, referral, failed, failed_form),
+        "forms": _decision_forms(_moves(request.user, referral), referral, failed, failed_form),
         "failed": failed or "",
         "failed_form": failed_form,
         "can_see_caseload": can(request.user, "caseload.view"),

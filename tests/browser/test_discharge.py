@@ -167,10 +167,21 @@ def test_a_refused_decision_on_the_pull_list_is_shown_beside_the_row(live_server
         requested_service="step_down_reablement",
         urgency="urgent",
     )
+    name = admitted.patient.full_name
     with logged_in_page(live_server, coordinator) as page:
         page.goto(reverse("referrals:pull_list"))
         row = page.locator(f"#referral-{referral.pk}")
-        row.locator("summary", has_text="Decline").click()
+        assert row.locator("form").count() == 1  # Accept only: the decline and redirect forms come when asked for
+        page.evaluate("() => { window.appNotReloaded = true; }")
+        row.get_by_role("link", name=f"Decline the referral for {name}").click()
+        reason = row.get_by_label("Why is the referral declined?")
+        reason.wait_for()
+        assert page.evaluate("() => window.appNotReloaded") is True, "the page was reloaded"
+        page.wait_for_function(
+            f"() => document.activeElement.id === 'decline-{referral.pk}-reason'", timeout=2000
+        )  # focus moves into the form that was asked for
+        assert row.get_by_label("Redirect to").is_hidden()  # its own form, closed until chosen
+        assert_accessible_without_errors(page, "pull list, decline form")
         row.get_by_role("button", name="Decline referral").click()  # no reason: refused in the row
         row.locator(".app-row-error").wait_for()
         assert "Give the reason" in row.inner_text()

@@ -3,6 +3,7 @@ referrals, that each refusal is shown beside its field with nothing written, tha
 list in place, and that the lists cost a fixed number of queries whatever their rows."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -30,6 +31,10 @@ def page_text(response):
 
 def htmx_post(client, url, data):
     return client.post(url, data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="x")
+
+
+def htmx_get(client, url, data=None, current="/referrals/pull-list/?lit=all"):
+    return client.get(url, data, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{current}")
 
 
 def admit(actor, ward, days_ago=4, **patient):
@@ -114,6 +119,14 @@ def test_only_lit_staff_decide(request, client, referral, name, role):
     response = client.post(reverse(name, args=[referral.pk]), decision_data(name, referral))
     assert response.status_code == 403
     assert status_of(referral) == ReferralStatus.RECEIVED
+
+
+@pytest.mark.parametrize("role", ["ward_nurse", "board_member", "sysadmin"])
+def test_only_lit_staff_fetch_the_decision_forms(request, client, referral, role):
+    client.force_login(request.getfixturevalue(role))
+    url = reverse("referrals:decision_form", args=[referral.pk])
+    assert htmx_get(client, url, {"move": "decline"}).status_code == 403
+    assert client.get(url).status_code == 403
 
 
 @pytest.mark.parametrize("role", ["board_member", "sysadmin"])
@@ -308,6 +321,89 @@ def test_an_empty_pull_list_says_what_happens_next(client, coordinator):
     assert "nothing is waiting to be pulled" in page and "See all three LITs" in page
 
 
+def test_pull_list_rows_offer_accept_and_fetch_the_other_decisions_on_demand(client, coordinator, referral):
+    client.force_login(coordinator)
+    response = client.get(reverse("referrals:pull_list"))
+    page = page_text(response)
+    assert response.context["rows"][0]["decide"] and response.context["rows"][0]["forms"] == {}
+    assert f'hx-post="{reverse("referrals:accept", args=[referral.pk])}"' in page
+    fragment = reverse("referrals:decision_form", args=[referral.pk])
+    detail = reverse("referrals:detail", args=[referral.pk])
+    for move in ("decline", "redirect"):
+        assert f'<a href="{detail}#decide" hx-get="{fragment}?move={move}"' in page
+    assert f'name="decline-{referral.pk}-reason"' not in page and f'name="redirect-{referral.pk}-to_where"' not in page
+
+
+def test_the_decision_forms_are_fetched_into_the_row(client, coordinator, referral):
+    client.force_login(coordinator)
+    url = reverse("referrals:decision_form", args=[referral.pk])
+    response = htmx_get(client, url, {"move": "redirect"}, current="/referrals/pull-list/?lit=all&page=2")
+    body = page_text(response)
+    assert response.status_code == 200 and "<html" not in body
+    assert response["Vary"] == "HX-Request, Cookie"
+    assert f'hx-post="{reverse("referrals:decline", args=[referral.pk])}"' in body
+    assert f'hx-post="{reverse("referrals:redirect", args=[referral.pk])}"' in body
+    assert body.count(f'hx-target="#referral-{referral.pk}"') == 2
+    assert (
+        f'<label class="nhsuk-label" for="decline-{referral.pk}-reason">Why is the referral declined?</label>' in body
+    )
+    assert f'<label class="nhsuk-label" for="redirect-{referral.pk}-to_where">Redirect to</label>' in body
+    assert body.count("<details") == 2 and body.count(" open>") == 1  # the redirect form, focused
+    assert re.search(rf'<input [^>]*autofocus[^>]* id="redirect-{referral.pk}-to_where"', body)
+    assert body.count("autofocus") == 1
+    assert body.count('name="next" value="/referrals/pull-list/?lit=all&amp;page=2"') == 2
+    assert reverse("referrals:accept", args=[referral.pk]) not in body  # the row has it already
+    assert reverse("referrals:withdraw", args=[referral.pk]) not in body
+    assert status_of(referral) == ReferralStatus.RECEIVED
+
+
+def test_without_javascript_the_decision_forms_are_on_the_referral_page(client, coordinator, referral):
+    client.force_login(coordinator)
+    response = client.get(reverse("referrals:decision_form", args=[referral.pk]), {"move": "decline"})
+    assert response.status_code == 302
+    assert response.url == reverse("referrals:detail", args=[referral.pk]) + "#decide"
+    page = page_text(client.get(response.url))
+    assert 'id="decide"' in page and f'name="decline-{referral.pk}-reason"' in page
+
+
+def test_the_decision_forms_of_a_referral_decided_since_replace_its_row(client, coordinator, practitioner, referral):
+    services.referral_accept(actor=practitioner, referral=referral)
+    client.force_login(coordinator)
+    response = htmx_get(client, reverse("referrals:decision_form", args=[referral.pk]), {"move": "decline"})
+    body = page_text(response)
+    assert response["HX-Retarget"] == f"#referral-{referral.pk}" and response["HX-Reswap"] == "outerHTML"
+    assert body.lstrip().startswith(f'<tr class="nhsuk-table__row app-row--error" id="referral-{referral.pk}"')
+    assert f"already accepted by {escape(practitioner.full_name)}" in body and "app-row-error" in body
+    assert "<details" not in body and reverse("referrals:accept", args=[referral.pk]) not in body
+
+
+def test_the_decision_forms_of_an_unknown_referral_are_not_found_and_only_fetched(client, coordinator, referral):
+    client.force_login(coordinator)
+    assert htmx_get(client, reverse("referrals:decision_form", args=[referral.pk + 1000])).status_code == 404
+    assert htmx_post(client, reverse("referrals:decision_form", args=[referral.pk]), {}).status_code == 405
+
+
+def test_the_decision_forms_cost_a_fixed_number_of_queries(
+    client, coordinator, ward_a, ward_nurse, referral, django_assert_num_queries
+):
+    fill(ward_nurse, coordinator, ward_a, 5)
+    client.force_login(coordinator)
+    # The session, the user, the referral with its patient, LIT, stay and ward; the session saved (in a savepoint).
+    with django_assert_num_queries(6):
+        assert htmx_get(client, reverse("referrals:decision_form", args=[referral.pk])).status_code == 200
+
+
+def test_declining_from_the_fetched_form_takes_the_row_off_the_list(client, coordinator, referral):
+    client.force_login(coordinator)
+    body = page_text(htmx_get(client, reverse("referrals:decision_form", args=[referral.pk]), {"move": "decline"}))
+    assert f'hx-post="{reverse("referrals:decline", args=[referral.pk])}"' in body
+    response = htmx_post(
+        client, reverse("referrals:decline", args=[referral.pk]), {f"decline-{referral.pk}-reason": "Health-only"}
+    )
+    assert f'id="referral-{referral.pk}"' not in page_text(response) and "declined" in page_text(response)
+    assert status_of(referral) == ReferralStatus.DECLINED
+
+
 def test_accepting_with_htmx_updates_the_row_in_place(client, coordinator, referral):
     client.force_login(coordinator)
     response = htmx_post(client, reverse("referrals:accept", args=[referral.pk]), {"next": "/referrals/pull-list/"})
@@ -355,7 +451,8 @@ def test_declining_needs_a_reason_beside_the_field_and_writes_nothing(client, co
     url = reverse("referrals:decline", args=[referral.pk])
     body = page_text(htmx_post(client, url, {f"decline-{referral.pk}-reason": " "}))
     assert "Give the reason" in body and f'id="decline-{referral.pk}-reason-error"' in body
-    assert '<details class="nhsuk-details app-decision" open>' in body
+    assert '<details class="nhsuk-details app-decision" open>' in body and "autofocus" not in body
+    assert reverse("referrals:accept", args=[referral.pk]) in body  # still undecided: Accept stays in the row
     response = client.post(url, {f"decline-{referral.pk}-reason": ""})
     page = page_text(response)
     assert response.status_code == 200 and "<title>Error:" in page
