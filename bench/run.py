@@ -78,7 +78,24 @@ def run(scale, seed):
 
     import pages
 
-    pages.run(emit, scale, caseload_pages(scale) + discharge_pages(scale))
+    pages.run(emit, scale, caseload_pages(scale) + discharge_pages(scale) + dashboard_pages())
+
+    import recompute
+
+    recompute.run(emit, scale)
+
+
+def dashboard_pages():
+    """The programme board's dashboard and one metric's chart page (stored figures only)."""
+    from django.urls import reverse
+
+    from ocit.models import User
+
+    board = User.objects.get(email="board@ocit.test")
+    return [
+        ("benefits_dashboard", board, reverse("benefits:dashboard")),
+        ("benefits_metric_chart", board, reverse("benefits:metric", args=["admissions_avoided"])),
+    ]
 
 
 def discharge_pages(scale):
