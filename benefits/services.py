@@ -36,6 +36,10 @@ FACTS = {
 WORK_TABLES = [*FACTS, "benefits_calendar", "benefits_population", "benefits_staging"]
 
 
+class LockLost(Exception):
+    pass
+
+
 class AlreadyRunning(Exception):
     def __init__(self, run):
         super().__init__(f"A recompute started at {timezone.localtime(run.started_at):%H:%M} is still running.")
@@ -57,12 +61,15 @@ def recompute(*, trigger, full=False, since=None, actor=None, today=None):
         _compute(run=run, start=start, today=today, now=now)
     except Exception as exc:
         logger.exception("Recompute %s failed", run.pk)
-        RecomputeRun.objects.filter(pk=run.pk).update(
+        RecomputeRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
             status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000]
         )
         raise
     finally:
         _drop_work_tables()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("RESET jit")
     run.refresh_from_db()
     return run
 
@@ -106,12 +113,17 @@ def _compute(*, run, start, today, now):
 
     _drop_work_tables()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Many short aggregate statements: compiling each one (JIT) would cost more than running it.
+            cursor.execute("SET jit = off")
         for table, facts in FACTS.items():
             kwargs = {"since": facts_from, "now": now} if facts is selectors.episode_facts else {"since": facts_from}
-            sql, params = facts(**kwargs).query.sql_with_params()
+            sql, params = facts(**kwargs).order_by().query.sql_with_params()
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
+            cursor.execute(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
             _step(run)
-        first = facts_from or selectors.earliest_record_day()
+        earliest = selectors.earliest_record_day()  # no periods before the first record: nothing to count yet
+        first = max(facts_from, earliest) if facts_from and earliest else earliest
         _calendar(cursor, first=first, today=today)
         _population(cursor)
         cursor.execute(
@@ -127,13 +139,15 @@ def _compute(*, run, start, today, now):
 
     with transaction.atomic():
         written = _swap(week_from=week_from, month_from=month_from, now=now)
-        RecomputeRun.objects.filter(pk=run.pk).update(
+        still_ours = RecomputeRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
             status=RunStatus.SUCCEEDED,
             finished_at=timezone.now(),
             heartbeat_at=timezone.now(),
             steps_done=steps,
             rows_written=written,
         )
+        if not still_ours:  # another worker found no sign of life and took over: its figures win
+            raise LockLost(f"Run {run.pk} was marked abandoned while it ran; its figures were not saved.")
 
 
 def _step(run):
@@ -179,11 +193,12 @@ def _calendar(cursor, *, first, today):
 
 
 def _population(cursor):
-    """Each LIT's share of the 65+ population (team 0: all of OCIT)."""
+    """Each LIT's share of the 65+ population (team 0: all of OCIT); every active LIT has a row."""
     populations = caseload_selectors.team_populations()
     total = sum(populations.values())
+    teams = sorted({*populations, *caseload_selectors.teams().values_list("pk", flat=True)})
     cursor.execute("CREATE TEMPORARY TABLE benefits_population (team_id bigint, share double precision)")
-    rows = [[0, 1.0]] + [[team, population / total if total else 0.0] for team, population in populations.items()]
+    rows = [[0, 1.0]] + [[team, populations.get(team, 0) / total if total else 0.0] for team in teams]
     cursor.executemany("INSERT INTO benefits_population VALUES (%s, %s)", rows)
 
 
@@ -225,6 +240,21 @@ def _stage(cursor, metric, period, dialect):
             f"SELECT '{metric.key}', '{period}', q.start_day, CAST(q.team_id AS bigint), q.value, q.records "
             f"FROM ({select}) q JOIN benefits_calendar k ON k.period = '{period}' AND k.start_day = q.start_day"
         )
+    if metric.zero_when_empty:
+        _zeros(cursor, metric, period)
+
+
+def _zeros(cursor, metric, period):
+    """A period with no records is 0, not missing (for all of OCIT and, when grouped, each LIT), so that
+    the figures made from it later in the run (finance, beds released, rates) exist for that period too."""
+    teams = "" if metric.grouped else "AND p.team_id = 0"
+    cursor.execute(
+        "INSERT INTO benefits_staging (metric, period, start_day, team_id, value, records) "  # noqa: S608
+        f"SELECT '{metric.key}', c.period, c.start_day, CASE WHEN p.team_id = 0 THEN NULL ELSE p.team_id END, 0, 0 "
+        f"FROM benefits_calendar c CROSS JOIN benefits_population p WHERE c.period = '{period}' {teams} "
+        f"AND NOT EXISTS (SELECT 1 FROM benefits_staging s WHERE s.metric = '{metric.key}' AND s.period = c.period "
+        "AND s.start_day = c.start_day AND COALESCE(s.team_id, 0) = p.team_id)"
+    )
 
 
 def _swap(*, week_from, month_from, now):

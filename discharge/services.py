@@ -175,6 +175,7 @@ def nctr_end(*, actor, spell, ended_on):
         raise ValidationError({"ended_on": ["The date must be between the discharge ready date and today."]})
     audit.record_update(obj=period, actor=actor, values={"ended_on": ended_on}, patient_id=spell.patient_id)
     _end_delay(actor=actor, spell=spell, on=ended_on)
+    Spell.objects.filter(pk=spell.pk).update(updated_at=timezone.now())  # the dashboard recomputes its periods
     return period
 
 

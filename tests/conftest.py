@@ -113,3 +113,14 @@ def sysadmin(db):
 @pytest.fixture
 def patient(teams):
     return factories.PatientFactory(team=teams["newfield-house"])
+
+
+@pytest.fixture
+def in_process_tasks():
+    """Celery tasks run in the calling process, as without a broker (CI has one, but no worker for these tests)."""
+    from ocit.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -272,6 +272,7 @@ def test_an_import_that_fails_part_way_writes_nothing(sysadmin, monkeypatch):
     assert held() == {("bed_occupancy", datetime.date(2025, 3, 1)): Decimal("90.00")}
 
 
+@pytest.mark.postgres  # two connections writing at once: SQLite locks the whole table instead
 @pytest.mark.django_db(transaction=True)
 def test_a_clash_with_another_import_is_a_conflict_and_writes_nothing(sysadmin, monkeypatch):
     rows = parse(FILE).rows
