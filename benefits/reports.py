@@ -236,5 +236,28 @@ def export_rows(series, filters):
     return header, rows
 
 
+def summary_rows(series, filters):
+    """The dashboard's tables: each measure's latest figure, target and icons."""
+    from benefits.templatetags.benefits_charts import ASSURANCE_LABELS, VARIATION_LABELS
+
+    header = ["Area", "Measure", "Unit", "LIT", "Latest period", "Latest value", "Target", "Variation", "Assurance"]
+    rows = [
+        [
+            metrics.AREAS[item.metric.area],
+            item.metric.name,
+            item.metric.unit,
+            filters.lit_name,
+            item.latest[0].isoformat() if item.latest[0] else "",
+            _rounded(item.latest[1]),
+            _rounded(item.target),
+            VARIATION_LABELS.get(item.chart.variation, ""),
+            ASSURANCE_LABELS.get(item.chart.assurance, ""),
+        ]
+        for _, _, _, items in areas(series)
+        for item in items
+    ]
+    return header, rows
+
+
 def _rounded(number):
     return round(number, 2) if number is not None else ""

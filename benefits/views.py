@@ -89,6 +89,9 @@ def export(request, view, file_format):
             for metric, actual, planned in lines
         ]
         name = "ocit-finance"
+    elif view == "summary":
+        header, rows = reports.summary_rows(reports.series_for(filters), filters)
+        name = f"ocit-summary-{filters.period}-{filters.start}-to-{filters.end}"
     else:
         chosen = None
         if view != "all":

@@ -159,6 +159,14 @@ def test_the_csv_export_is_what_the_page_shows(client, board_member, figures):
     assert rows[-1][5:7] == ["2025-12-01", "81.0"]
 
 
+def test_the_dashboard_exports_its_tables_one_row_per_measure(client, board_member, figures):
+    response = get(client, board_member, "benefits:export_csv", "summary", **RANGE)
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(rows) == 1 + len(reports.metrics.METRICS)
+    admissions = next(row for row in rows if row[1] == "Admissions avoided")
+    assert admissions[3:6] == ["All of OCIT", "2025-12-01", "81.0"]
+
+
 def test_the_xlsx_export_holds_the_same_rows(client, board_member, figures):
     response = get(client, board_member, "benefits:export_xlsx", "all", **RANGE)
     sheet = load_workbook(io.BytesIO(response.content)).active
