@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from benefits import reports
 from benefits.models import MetricValue, RecomputeRun, RunStatus
+from tests import factories
 
 MONTHS = [datetime.date(2025, month, 1) for month in range(1, 13)]
 RANGE = {"period": "month", "start": "2025-01-01", "end": "2025-12-31"}
@@ -216,7 +217,8 @@ def test_progress_shows_a_running_recompute_and_keeps_polling(client, sysadmin):
     assert "Recalculate now" not in page
 
 
-def test_no_patient_identifiers_on_any_dashboard_page(client, board_member, figures, patient):
+def test_no_patient_identifiers_on_any_dashboard_page(client, board_member, figures, teams):
+    patient = factories.PatientFactory(team=teams["opal-centre"], family_name="Quillfeather")
     for name, args in [
         ("benefits:dashboard", ()),
         ("benefits:board_pack", ()),

@@ -28,7 +28,10 @@ AREAS = [
 @pytest.fixture
 def history(teams):
     """Six months of closed step-up episodes for a few patients, and the figures made from them."""
-    patients = [factories.PatientFactory(team=teams["newfield-house"]) for _ in range(6)]
+    # Names no page could contain by chance (a Faker surname such as "Ward" could).
+    patients = [
+        factories.PatientFactory(team=teams["newfield-house"], family_name=f"Quillfeather{n}") for n in range(6)
+    ]
     today = timezone.localdate()
     for months_ago in range(1, 7):
         received = timezone.now() - datetime.timedelta(days=30 * months_ago + 10)
