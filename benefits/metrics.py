@@ -527,6 +527,7 @@ METRICS = [
 
 BY_KEY = {metric.key: metric for metric in METRICS}
 assert len(BY_KEY) == len(METRICS), "metric keys must be unique"
+assert all(m.sql.rstrip().endswith("{by_team}") for m in METRICS if m.grouped), "grouped SQL ends with its GROUP BY"
 
 
 def for_area(area):

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from benefits.models import Assumption, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
 from caseload import selectors as caseload_selectors
-from caseload.models import ContactLocation, Discipline, PackageStage
+from caseload.models import ContactLocation, Discipline, PackageStage, Service, Source
 from discharge import selectors as discharge_selectors
 from referrals import selectors as referrals_selectors
 
@@ -76,7 +76,7 @@ def _plus(field, **delta):
 
 def _hours(stage):
     packages = caseload_selectors.care_packages_for_reporting().filter(episode=OuterRef("pk"), stage=stage)
-    return Subquery(packages.order_by("-effective_on", "-pk").values("hours_per_week")[:1])
+    return Subquery(packages.values("hours_per_week")[:1])  # at most one start and one end package (a constraint)
 
 
 def episode_facts(*, since, now):
@@ -104,8 +104,22 @@ def episode_facts(*, since, now):
         aged_65=Case(When(age_check__gte=650000, then=Value(1)), default=Value(0)),
         response_known=Case(When(Q(first_contact_at__isnull=False) | Q(due_by__lte=now), then=1), default=0),
         response_met=Case(When(first_contact_at__lte=F("due_by"), then=1), default=0),
-        admitted_within_7_days=Exists(admissions.filter(admitted_at__lt=_plus("closed_at", days=7))),
-        conveyed_within_24_hours=Exists(admissions.filter(admitted_at__lt=_plus("received_at", hours=24))),
+        # Each look-up only where a metric uses it, so most episodes skip it.
+        admitted_within_7_days=Case(
+            When(
+                Q(closed_at__isnull=False) & ~Q(source=Source.WARD),
+                then=Exists(admissions.filter(admitted_at__lt=_plus("closed_at", days=7))),
+            ),
+            default=Value(False),
+        ),
+        conveyed_within_24_hours=Case(
+            When(
+                service=Service.UCR,
+                source=Source.AMBULANCE,
+                then=Exists(admissions.filter(admitted_at__lt=_plus("received_at", hours=24))),
+            ),
+            default=Value(False),
+        ),
         start_hours=_hours(PackageStage.START),
         end_hours=_hours(PackageStage.END),
     )

@@ -231,10 +231,23 @@ def _dialect(today):
     }
 
 
+def _selects(metric, period, dialect):
+    """The metric's SELECTs for one kind of period: per LIT and for all of OCIT in one pass where the database
+    can (PostgreSQL's GROUPING SETS), otherwise one SELECT each."""
+    if not metric.grouped:
+        return [metric.sql.format(b=_Bucket(period), team="", by_team="", period=period, **dialect)]
+    if connection.vendor == "postgresql":
+        select = metric.sql.format(b=_Bucket(period), team="team_id", by_team="", period=period, **dialect)
+        head, _, keys = select.rpartition("GROUP BY")  # every grouped metric ends with its GROUP BY
+        return [f"{head}GROUP BY GROUPING SETS (({keys.strip()}, team_id), ({keys.strip()}))"]
+    return [
+        metric.sql.format(b=_Bucket(period), team=team, by_team=by_team, period=period, **dialect)
+        for team, by_team in (("team_id", ", team_id"), ("NULL", ""))
+    ]
+
+
 def _stage(cursor, metric, period, dialect):
-    groupings = [("team_id", ", team_id"), ("NULL", "")] if metric.grouped else [("", "")]
-    for team, by_team in groupings:
-        select = metric.sql.format(b=_Bucket(period), team=team, by_team=by_team, period=period, **dialect)
+    for select in _selects(metric, period, dialect):
         cursor.execute(
             "INSERT INTO benefits_staging (metric, period, start_day, team_id, value, records) "  # noqa: S608
             f"SELECT '{metric.key}', '{period}', q.start_day, CAST(q.team_id AS bigint), q.value, q.records "

@@ -179,7 +179,14 @@ def test_a_metric_whose_sql_fails_leaves_the_figures_and_records_the_database_er
     recompute(full=True)
     before = snapshot()
     broken = metrics.Metric(
-        "broken", "Broken", metrics.Area.OUTCOMES, "count", "higher", "", "SELECT no_such_column FROM benefits_calendar"
+        "broken",
+        "Broken",
+        metrics.Area.OUTCOMES,
+        "count",
+        "higher",
+        "",
+        "SELECT no_such_column FROM benefits_calendar",
+        grouped=False,
     )
     middle = len(metrics.METRICS) // 2
     monkeypatch.setattr(metrics, "METRICS", [*metrics.METRICS[:middle], broken, *metrics.METRICS[middle:]])
