@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Func,
     IntegerField,
     Min,
@@ -24,7 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from benefits.models import Assumption, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
@@ -66,17 +67,21 @@ def _month(field):
     return DayNumber(TruncMonth(field, output_field=DateField()))
 
 
-def _yyyymmdd(field):
-    return ExtractYear(field) * 10000 + ExtractMonth(field) * 100 + ExtractDay(field)
+class SixtyFifthBirthday(Func):
+    """The date a person born on a date turns 65 (for a 29 February birthday: 28 February on PostgreSQL,
+    1 March on SQLite)."""
+
+    output_field = DateField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s + INTERVAL '65 years')::date", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="date(%(expressions)s, '+65 years')", **extra)
 
 
 def _plus(field, **delta):
     return ExpressionWrapper(OuterRef(field) + datetime.timedelta(**delta), output_field=DateTimeField())
-
-
-def _hours(stage):
-    packages = caseload_selectors.care_packages_for_reporting().filter(episode=OuterRef("pk"), stage=stage)
-    return Subquery(packages.values("hours_per_week")[:1])  # at most one start and one end package (a constraint)
 
 
 def episode_facts(*, since, now):
@@ -89,7 +94,13 @@ def episode_facts(*, since, now):
         episodes = episodes.filter(
             Q(received_at__date__gte=since) | Q(closed_at__isnull=True) | Q(closed_at__date__gte=since)
         )
-    return episodes.alias(age_check=_yyyymmdd("received_at") - _yyyymmdd("patient__date_of_birth")).values(
+    return episodes.alias(
+        received_on=TruncDate("received_at"),
+        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
+        # Joined, not looked up per episode: at most one start and one end package each (a constraint).
+        start_package=FilteredRelation("packages", condition=Q(packages__stage=PackageStage.START)),
+        end_package=FilteredRelation("packages", condition=Q(packages__stage=PackageStage.END)),
+    ).values(
         "id",
         "patient_id",
         "team_id",
@@ -101,7 +112,7 @@ def episode_facts(*, since, now):
         received_month=_month("received_at"),
         closed_day=_day("closed_at"),
         closed_month=_month("closed_at"),
-        aged_65=Case(When(age_check__gte=650000, then=Value(1)), default=Value(0)),
+        aged_65=Case(When(received_on__gte=F("turns_65_on"), then=Value(1)), default=Value(0)),
         response_known=Case(When(Q(first_contact_at__isnull=False) | Q(due_by__lte=now), then=1), default=0),
         response_met=Case(When(first_contact_at__lte=F("due_by"), then=1), default=0),
         # Each look-up only where a metric uses it, so most episodes skip it.
@@ -120,8 +131,8 @@ def episode_facts(*, since, now):
             ),
             default=Value(False),
         ),
-        start_hours=_hours(PackageStage.START),
-        end_hours=_hours(PackageStage.END),
+        start_hours=F("start_package__hours_per_week"),
+        end_hours=F("end_package__hours_per_week"),
     )
 
 

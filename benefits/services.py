@@ -70,6 +70,7 @@ def recompute(*, trigger, full=False, since=None, actor=None, today=None):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("RESET jit")
+                cursor.execute("RESET default_statistics_target")
     run.refresh_from_db()
     return run
 
@@ -116,6 +117,7 @@ def _compute(*, run, start, today, now):
         if connection.vendor == "postgresql":
             # Many short aggregate statements: compiling each one (JIT) would cost more than running it.
             cursor.execute("SET jit = off")
+            cursor.execute("SET default_statistics_target = 10")  # a small sample is enough to plan the aggregates
         for table, facts in FACTS.items():
             kwargs = {"since": facts_from, "now": now} if facts is selectors.episode_facts else {"since": facts_from}
             sql, params = facts(**kwargs).order_by().query.sql_with_params()

@@ -258,10 +258,6 @@ def episodes_for_reporting():
     return Episode.objects.all()
 
 
-def care_packages_for_reporting():
-    return CarePackage.objects.all()
-
-
 def contacts_for_reporting():
     return Contact.objects.all()
 
