@@ -88,16 +88,19 @@ def _share(table, day, where, met):
 
 
 def _per_day(table, start, end, where):
-    """The mean number of rows open on each day of the period (an open row runs to today)."""
+    """The mean number of rows open on each day of the period (an open row runs to today).
+
+    A row `[start, end)` overlaps the periods that begin from the one holding its start and before its end.
+    """
+    began, ended = f"f.{start}_day", f"COALESCE(f.{end}_day, {{today}} + 1)"
     return f"""
         SELECT c.start_day, {{team}} AS team_id,
-               1.0 * SUM(CASE WHEN COALESCE(f.{end}, {{today}} + 1) < c.end_day THEN COALESCE(f.{end}, {{today}} + 1)
-                              ELSE c.end_day END
-                         - CASE WHEN f.{start} > c.start_day THEN f.{start} ELSE c.start_day END) / c.days AS value,
+               1.0 * SUM(CASE WHEN {ended} < c.end_day THEN {ended} ELSE c.end_day END
+                         - CASE WHEN {began} > c.start_day THEN {began} ELSE c.start_day END) / c.days AS value,
                COUNT(*) AS records
-        FROM benefits_calendar c JOIN {table} f
-          ON f.{start} < c.end_day AND COALESCE(f.{end}, {{today}} + 1) > c.start_day
-        WHERE c.period = '{{period}}' AND {where}
+        FROM {table} f JOIN benefits_calendar c
+          ON c.period = '{{period}}' AND c.start_day >= {{b[{start}]}} AND c.start_day < {ended}
+        WHERE {where}
         GROUP BY c.start_day, c.days{{by_team}}"""
 
 
@@ -236,7 +239,7 @@ METRICS = [
         "count",
         "lower",
         "Patients in hospital who no longer meet the criteria to reside, averaged over the days of the period.",
-        _per_day("benefits_nctr_facts", "start_day", "end_day", "1 = 1"),
+        _per_day("benefits_nctr_facts", "began", "ended", "1 = 1"),
         zero_when_empty=True,
     ),
     # Right-sizing the emergency bed base
@@ -327,7 +330,7 @@ METRICS = [
         "beds",
         "lower",
         "Bed-based intermediate care (pathway 2) episodes open, averaged over the days of the period.",
-        _per_day("benefits_episode_facts", "received_day", "closed_day", "f.service = 'bed_based'"),
+        _per_day("benefits_episode_facts", "received", "closed", "f.service = 'bed_based'"),
         assumptions=(AssumptionKey.BASELINE_SHORT_TERM_BEDS,),
         zero_when_empty=True,
     ),

@@ -160,8 +160,9 @@ def nctr_facts(*, since):
     return periods.values(
         "spell_id",
         team_id=F("spell__patient__team_id"),
-        start_day=DayNumber("started_on"),
-        end_day=DayNumber(Coalesce("ended_on", TruncDate("spell__discharged_at"))),
+        began_day=DayNumber("started_on"),
+        began_month=DayNumber(TruncMonth("started_on")),
+        ended_day=DayNumber(Coalesce("ended_on", TruncDate("spell__discharged_at"))),
     )
 
 

@@ -71,6 +71,7 @@ def recompute(*, trigger, full=False, since=None, actor=None, today=None):
             with connection.cursor() as cursor:
                 cursor.execute("RESET jit")
                 cursor.execute("RESET default_statistics_target")
+                cursor.execute("RESET work_mem")
     run.refresh_from_db()
     return run
 
@@ -118,6 +119,7 @@ def _compute(*, run, start, today, now):
             # Many short aggregate statements: compiling each one (JIT) would cost more than running it.
             cursor.execute("SET jit = off")
             cursor.execute("SET default_statistics_target = 10")  # a small sample is enough to plan the aggregates
+            cursor.execute("SET work_mem = '64MB'")  # sorts and hashes of the facts in memory, not on disk
         for table, facts in FACTS.items():
             kwargs = {"since": facts_from, "now": now} if facts is selectors.episode_facts else {"since": facts_from}
             sql, params = facts(**kwargs).order_by().query.sql_with_params()
@@ -192,6 +194,8 @@ def _calendar(cursor, *, first, today):
     ]
     placeholders = ", ".join(["%s"] * (4 + len(keys)))
     cursor.executemany(f"INSERT INTO benefits_calendar VALUES ({placeholders})", rows)  # noqa: S608
+    cursor.execute("CREATE INDEX benefits_calendar_periods ON benefits_calendar (period, start_day)")
+    cursor.execute("ANALYZE benefits_calendar")
 
 
 def _population(cursor):
