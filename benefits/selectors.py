@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from benefits.models import Assumption, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
 from caseload import selectors as caseload_selectors
-from caseload.models import ContactLocation, Discipline, PackageStage, Service, Source
+from caseload.models import ContactLocation, Discipline, PackageStage
 from discharge import selectors as discharge_selectors
 from referrals import selectors as referrals_selectors
 
@@ -84,6 +84,12 @@ def _plus(field, **delta):
     return ExpressionWrapper(OuterRef(field) + datetime.timedelta(**delta), output_field=DateTimeField())
 
 
+def _episodes_with(admissions, field, **window):
+    """Episodes with an emergency admission from the referral until `window` after `field`."""
+    within = admissions.filter(admitted_at__lt=_plus(field, **window))
+    return caseload_selectors.episodes_for_reporting().filter(Exists(within)).values("pk")
+
+
 def episode_facts(*, since, now):
     """One row per episode that can touch a period from `since` (None: every episode)."""
     admissions = discharge_selectors.emergency_admissions().filter(
@@ -115,21 +121,12 @@ def episode_facts(*, since, now):
         aged_65=Case(When(received_on__gte=F("turns_65_on"), then=Value(1)), default=Value(0)),
         response_known=Case(When(Q(first_contact_at__isnull=False) | Q(due_by__lte=now), then=1), default=0),
         response_met=Case(When(first_contact_at__lte=F("due_by"), then=1), default=0),
-        # Each look-up only where a metric uses it, so most episodes skip it.
+        # Each set found in one pass (a semi-join, then hashed), not looked up episode by episode.
         admitted_within_7_days=Case(
-            When(
-                Q(closed_at__isnull=False) & ~Q(source=Source.WARD),
-                then=Exists(admissions.filter(admitted_at__lt=_plus("closed_at", days=7))),
-            ),
-            default=Value(False),
+            When(pk__in=_episodes_with(admissions, "closed_at", days=7), then=True), default=False
         ),
         conveyed_within_24_hours=Case(
-            When(
-                service=Service.UCR,
-                source=Source.AMBULANCE,
-                then=Exists(admissions.filter(admitted_at__lt=_plus("received_at", hours=24))),
-            ),
-            default=Value(False),
+            When(pk__in=_episodes_with(admissions, "received_at", hours=24), then=True), default=False
         ),
         start_hours=F("start_package__hours_per_week"),
         end_hours=F("end_package__hours_per_week"),
