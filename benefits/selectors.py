@@ -146,7 +146,13 @@ def spell_facts(*, since):
         discharged_day=_day("discharged_at"),
         discharged_month=_month("discharged_at"),
         ready_day=DayNumber(Subquery(latest_nctr.values("started_on")[:1])),
-        ocit_referred=Exists(referrals_selectors.referrals_for_reporting().filter(spell=OuterRef("pk"))),
+        ocit_referred=Case(
+            When(
+                pk__in=referrals_selectors.referrals_for_reporting().filter(spell__isnull=False).values("spell"),
+                then=True,
+            ),
+            default=False,
+        ),
     )
 
 
