@@ -97,8 +97,9 @@ def _open_spell(ctx, patient_id, ward):
 
 def _past_spell(ctx, patient_id, ward):
     rng = ctx.rng
-    admitted = ctx.moment_between(ctx.start, ctx.as_of - datetime.timedelta(days=45))
     stay = datetime.timedelta(hours=4 + rng.expovariate(1 / (24 * 8)))
+    # Discharged at any time up to the demo's "now", so recent weeks have their full share of discharges.
+    admitted = ctx.moment_between(ctx.start, ctx.as_of - stay - datetime.timedelta(hours=1))
     pathway = rng.choices([0, 1, 2, 3], [55, 38, 5, 2])[0]
     return Spell(
         patient_id=patient_id,
