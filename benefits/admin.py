@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from benefits.models import Assumption, ExternalMeasure, FinancePlan, RecomputeRun
+from ocit.admin import ReadOnlyAdmin
 from ocit.roles import CapabilityAdminMixin
 
 
@@ -26,33 +27,15 @@ class FinancePlanAdmin(CapabilityAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ExternalMeasure)
-class ExternalMeasureAdmin(CapabilityAdminMixin, admin.ModelAdmin):
+class ExternalMeasureAdmin(ReadOnlyAdmin):
     """Imported from CSV on the dashboard; read-only here so every change goes through the import."""
 
     list_display = ["measure", "on", "value", "imported_at", "imported_by"]
     list_filter = ["measure"]
     date_hierarchy = "on"
 
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RecomputeRun)
-class RecomputeRunAdmin(CapabilityAdminMixin, admin.ModelAdmin):
+class RecomputeRunAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "trigger", "status", "full", "since", "rows_written", "finished_at"]
     list_filter = ["status", "trigger"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,8 +1,5 @@
 """The benefits dashboard over REST (/api/v1/). Adapters only: parse, call one service or selector, render."""
 
-import contextlib
-
-from celery.exceptions import Retry
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,11 +8,10 @@ from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from benefits import imports, metrics, selectors, services
+from benefits import imports, metrics, tasks
 from benefits import serializers as s
 from benefits.filters import ExternalMeasureFilter, MetricValueFilter
-from benefits.models import ExternalMeasure, MetricValue, RecomputeRun, RunStatus
-from benefits.tasks import recompute_benefits_task
+from benefits.models import ExternalMeasure, MetricValue, RecomputeRun
 from ocit.api import ReadWriteViewSet, validated_input
 from ocit.roles import Capability
 
@@ -95,7 +91,7 @@ def _catalogue_entry(metric):
         "formula": metric.formula,
         "target": metric.target,
         "assumptions": list(metric.assumptions),
-        "per_lit": metric.grouped or metric.area != metrics.Area.FINANCE,
+        "per_lit": metric.per_lit,
     }
 
 
@@ -159,10 +155,6 @@ class RecomputeRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Read
     )
     def create(self, request):
         values = validated_input(s.RecomputeRequestSerializer, request)
-        latest = selectors.latest_run()
-        if latest and latest.status == RunStatus.RUNNING:
+        if not tasks.recompute_request(actor=request.user, full=values["full"], trigger="api"):
             return Response({"detail": "A recompute is already running."}, status=status.HTTP_409_CONFLICT)
-        # Without a broker the task runs here, and may find another recompute got there first.
-        with contextlib.suppress(services.AlreadyRunning, Retry):
-            recompute_benefits_task.delay(trigger="api", full=values["full"], actor_id=request.user.pk)
         return Response({"detail": "Recompute queued."}, status=status.HTTP_202_ACCEPTED)

@@ -3,9 +3,8 @@
 import datetime
 from decimal import Decimal
 
+from benefits.metrics import GO_LIVE
 from benefits.models import ExternalMeasure, ExternalMeasureKey, MetricValue
-
-GO_LIVE = datetime.date(2024, 7, 1)
 
 
 def clear():

@@ -17,10 +17,13 @@ constants in this module, never from input.
 """
 # ruff: noqa: S608
 
+import datetime
 from dataclasses import dataclass, field
 
 from benefits.models import AssumptionKey, ExternalMeasureKey
 from caseload.models import Sequel, Source
+
+GO_LIVE = datetime.date(2024, 7, 1)  # OCIT roll-out [seed 001]: charts are re-based here
 
 
 class Area:
@@ -59,6 +62,11 @@ class Metric:
     formula: str = ""  # finance: the sum shown beside the figure
     zero_when_empty: bool = False  # a period with no records is 0, not missing
     headline: bool = False  # the figure on the area's summary tile
+
+    @property
+    def per_lit(self):
+        """Finance is reported for all of OCIT only (its baselines are system-wide)."""
+        return self.grouped or self.area != Area.FINANCE
 
 
 STEP_UP = f"source <> '{Source.WARD}' AND (service = 'ucr' OR source IN ('front_door', 'gp', 'ambulance'))"

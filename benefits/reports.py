@@ -14,7 +14,6 @@ from benefits.models import AssumptionKey, FinancePlan, Period
 
 SMALL_NUMBER = 5
 STALE_AFTER = datetime.timedelta(hours=36)
-GO_LIVE = datetime.date(2024, 7, 1)  # OCIT roll-out [seed 001]: charts are re-based here
 DEFAULT_MONTHS = 24
 DEFAULT_WEEKS = 52
 
@@ -60,7 +59,7 @@ def period_label(period, start):
 
 
 def suppressed(row, *, team):
-    """A LIT-level figure from 1–4 records could identify someone."""
+    """A LIT-level figure (`team` given) from 1–4 records could identify someone."""
     return team is not None and 0 < row.records < SMALL_NUMBER
 
 
@@ -98,15 +97,7 @@ def _values_by_metric(filters):
 def assumption_context(metric, assumptions, day):
     names = dict(AssumptionKey.choices)
     keys = [*metric.assumptions, *([metric.target] if metric.target else [])]
-    return [(names[key], *_in_force(assumptions, key, day)) for key in keys]
-
-
-def _in_force(assumptions, key, day):
-    history = assumptions.get(key, [])
-    for effective_from, value in history:
-        if effective_from <= day:
-            return value, effective_from
-    return (history[-1][1], history[-1][0]) if history else (None, None)
+    return [(names[key], *selectors.assumption_in_force(assumptions, key, day)) for key in keys]
 
 
 def series_for(filters, chosen=None):
@@ -118,8 +109,8 @@ def series_for(filters, chosen=None):
     starts = list(period_starts(filters.period, filters.start, min(filters.end, last))) if last else []
     result = []
     for metric in chosen or metrics.METRICS:
-        if filters.team is not None and not metric.grouped and metric.area == metrics.Area.FINANCE:
-            continue  # finance is reported for all of OCIT only
+        if filters.team is not None and not metric.per_lit:
+            continue
         values = by_metric.get(metric.key, {})
         if not values and not metric.zero_when_empty:
             periods = [(start, None, False) for start in starts]
@@ -134,10 +125,10 @@ def series_for(filters, chosen=None):
                 else:
                     periods.append((start, row.value, False))
         day = starts[-1] if starts else filters.end
-        target = _in_force(assumptions, metric.target, day)[0] if metric.target else None
+        target = selectors.assumption_in_force(assumptions, metric.target, day)[0] if metric.target else None
         target = float(target) if target is not None else None
         points = [(start, value) for start, value, _ in periods]
-        chart = spc.xmr(points, better=metric.better, target=target, rebase=GO_LIVE)
+        chart = spc.xmr(points, better=metric.better, target=target, rebase=metrics.GO_LIVE)
         context = assumption_context(metric, assumptions, day)
         result.append(Series(metric, filters.period, periods, chart, target, context))
     return result

@@ -6,7 +6,6 @@ plain integer arithmetic on any database.
 """
 
 import datetime
-from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -220,13 +219,14 @@ def assumptions_by_key():
     return values
 
 
-def assumption_on(values, key, day):
-    """The value in force on `day` (the latest from on or before it; the earliest if `day` precedes them all)."""
+def assumption_in_force(values, key, day):
+    """(value, effective from) in force on `day`: the latest from on or before it, or the earliest if `day`
+    precedes them all; (None, None) for an assumption with no value."""
     history = values.get(key, [])
     for effective_from, value in history:
         if effective_from <= day:
-            return value
-    return history[-1][1] if history else Decimal(0)
+            return value, effective_from
+    return (history[-1][1], history[-1][0]) if history else (None, None)
 
 
 def earliest_change_since(moment):

@@ -3,9 +3,9 @@ benefits/imports.py."""
 
 from rest_framework import serializers
 
+from benefits import reports
 from benefits.imports import MAX_BYTES, MAX_ROWS
 from benefits.models import ExternalMeasure, ExternalMeasureKey, MetricValue, RecomputeRun
-from benefits.reports import SMALL_NUMBER
 
 # External measures ----------------------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class MetricValueSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_suppressed(self, row) -> bool:
-        return row.team_id is not None and 0 < row.records < SMALL_NUMBER
+        return reports.suppressed(row, team=row.team_id)
 
     def get_value(self, row) -> float | None:
         return None if self.get_suppressed(row) else row.value

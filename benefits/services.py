@@ -188,7 +188,7 @@ def _calendar(cursor, *, first, today):
             selectors.day_number(start),
             selectors.day_number(end),
             (end - start).days,
-            *(float(selectors.assumption_on(assumptions, key, start)) for key in keys),
+            *(float(selectors.assumption_in_force(assumptions, key, start)[0] or 0) for key in keys),
         ]
         for period, start, end in _periods(first, today)
     ]

@@ -1,9 +1,12 @@
+import contextlib
 import datetime
 
 from celery import shared_task
+from celery.exceptions import Retry
 from django.db import DatabaseError
 
-from benefits import services
+from benefits import selectors, services
+from benefits.models import RunStatus
 from benefits.services import AlreadyRunning
 from ocit.models import User
 
@@ -28,3 +31,14 @@ def recompute_benefits_task(*, trigger="nightly", full=False, since=None, actor_
         actor=User.objects.get(pk=actor_id) if actor_id else None,
     )
     return {"run": run.pk, "status": run.status, "rows_written": run.rows_written}
+
+
+def recompute_request(*, actor, full, trigger):
+    """Queue a recompute unless one is running; False when one is."""
+    latest = selectors.latest_run()
+    if latest is not None and latest.status == RunStatus.RUNNING:
+        return False
+    # Without a broker the task runs here, and may find another recompute got there first.
+    with contextlib.suppress(AlreadyRunning, Retry):
+        recompute_benefits_task.delay(trigger=trigger, full=full, actor_id=actor.pk)
+    return True

@@ -1,21 +1,16 @@
 """The programme board's dashboard: stored figures only, aggregates only, LIT cells under 5 suppressed."""
 
-import contextlib
 import csv
 import io
 
-from celery.exceptions import Retry
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from benefits import metrics, reports, selectors
+from benefits import metrics, reports, selectors, tasks
 from benefits.forms import DashboardFilterForm
-from benefits.models import RunStatus
-from benefits.services import AlreadyRunning
-from benefits.tasks import recompute_benefits_task
 from ocit.roles import can, requires
 
 
@@ -27,14 +22,21 @@ def _filters(request):
     return form, filters
 
 
-def _page(request, template, context):
+def _freshness(request):
+    """What `benefits/_freshness.html` shows: the last runs, and whether this user may start one."""
     last, latest, stale = reports.freshness()
-    context = {
-        **context,
+    return {
         "last_run": last,
         "latest_run": latest,
         "stale": stale,
         "can_recompute": can(request.user, "benefits.recompute"),
+    }
+
+
+def _page(request, template, context):
+    context = {
+        **context,
+        **_freshness(request),
         "can_import": can(request.user, "benefits.import"),
         "query": request.GET.urlencode(),
     }
@@ -124,12 +126,7 @@ def export(request, view, file_format):
 @require_POST
 @requires("benefits.recompute")
 def recompute(request):
-    full = request.POST.get("scope") == "full"
-    latest = selectors.latest_run()
-    if latest is None or latest.status != RunStatus.RUNNING:
-        # Without a broker the task runs here, and may find another recompute got there first.
-        with contextlib.suppress(AlreadyRunning, Retry):
-            recompute_benefits_task.delay(trigger="dashboard", full=full, actor_id=request.user.pk)
+    tasks.recompute_request(actor=request.user, full=request.POST.get("scope") == "full", trigger="dashboard")
     if request.htmx:
         return recompute_progress(request)
     return redirect("benefits:dashboard")
@@ -137,12 +134,5 @@ def recompute(request):
 
 @requires("dashboard.view")
 def recompute_progress(request):
-    last, latest, stale = reports.freshness()
-    context = {
-        "last_run": last,
-        "latest_run": latest,
-        "stale": stale,
-        "can_recompute": can(request.user, "benefits.recompute"),
-        "queued": request.method == "POST",
-    }
+    context = {**_freshness(request), "queued": request.method == "POST"}
     return render(request, "benefits/_freshness.html", context)

@@ -64,11 +64,6 @@ def patient_get_for_audit(*, pk):
     return get_object_or_404(Patient, pk=pk)
 
 
-def patient_counts_by_team():
-    """Patients on record per LIT: aggregates only."""
-    return Team.objects.filter(is_active=True).annotate(patient_count=Count("patients")).order_by("name")
-
-
 def patient_by_nhs_number(*, nhs_number):
     return Patient.objects.filter(nhs_number=nhs_number).first()
 

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -76,12 +76,6 @@ def spell_history(*, spell):
         "nctr_periods": spell.nctr_periods.all(),
         "delays": spell.delays.select_related("reason"),
     }
-
-
-def inpatients_by_team():
-    """Patients in hospital now, per LIT of the patient: aggregates only, {team_id: count}."""
-    rows = Spell.objects.filter(discharged_at__isnull=True).values("patient__team").annotate(n=Count("id"))
-    return {row["patient__team"]: row["n"] for row in rows}
 
 
 # Reporting: unscoped querysets for aggregate figures only (the benefits recompute), never for pages.

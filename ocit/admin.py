@@ -48,9 +48,8 @@ class UserAdmin(CapabilityAdminMixin, DjangoUserAdmin):
         return False  # deactivate instead: audit rows keep pointing at the account
 
 
-class ReadOnlyAuditAdmin(CapabilityAdminMixin, admin.ModelAdmin):
-    admin_capability = "audit.view"
-    date_hierarchy = "at"
+class ReadOnlyAdmin(CapabilityAdminMixin, admin.ModelAdmin):
+    """Records shown in the admin but only ever written by the service layer."""
 
     def has_add_permission(self, request, *args):
         return False
@@ -60,6 +59,11 @@ class ReadOnlyAuditAdmin(CapabilityAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAuditAdmin(ReadOnlyAdmin):
+    admin_capability = "audit.view"
+    date_hierarchy = "at"
 
 
 @admin.register(ChangeLog)

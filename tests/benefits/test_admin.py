@@ -25,12 +25,12 @@ def test_an_administrator_adds_an_assumption_from_a_date_and_the_change_is_logge
     assert log.actor == sysadmin
     assert log.changes["value"][1] == "360.00"
     values = selectors.assumptions_by_key()
-    assert selectors.assumption_on(values, AssumptionKey.ACUTE_BED_DAY_COST, datetime.date(2026, 3, 31)) == Decimal(
-        "346"
-    )
-    assert selectors.assumption_on(values, AssumptionKey.ACUTE_BED_DAY_COST, datetime.date(2026, 4, 1)) == Decimal(
-        "360"
-    )
+    assert selectors.assumption_in_force(values, AssumptionKey.ACUTE_BED_DAY_COST, datetime.date(2026, 3, 31))[
+        0
+    ] == Decimal("346")
+    assert selectors.assumption_in_force(values, AssumptionKey.ACUTE_BED_DAY_COST, datetime.date(2026, 4, 1))[
+        0
+    ] == Decimal("360")
 
 
 def test_assumptions_cannot_be_deleted_once_figures_were_made_with_them(client, sysadmin):

@@ -3,12 +3,8 @@ line, the nightly beat schedule and a real Celery worker."""
 
 import datetime
 import io
-import os
 import re
-import subprocess
-import sys
 import threading
-import uuid
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -29,6 +25,7 @@ from caseload.models import Episode, EpisodeStatus, PackageStage, Sequel, Servic
 from ocit.celery import app as celery_app
 from referrals.models import Referral, ReferralStatus
 from tests import factories
+from tests.workers import celery_worker
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = datetime.date(2025, 4, 2)  # complete periods: weeks to the one of 24 March, months to March
@@ -474,12 +471,6 @@ def test_the_task_recomputes_from_a_date_given_as_text(db):
     assert (run.trigger, run.since) == ("nightly", march(12))
 
 
-def database_url():
-    db = connection.settings_dict  # the test database, not the one named in DATABASE_URL
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_a_real_worker_runs_the_nightly_task_against_the_test_database(transactional_db, tmp_path):
@@ -487,27 +478,14 @@ def test_a_real_worker_runs_the_nightly_task_against_the_test_database(transacti
     person = factories.PatientFactory(team=factories.teams()["tile-hill"])
     received = timezone.now() - datetime.timedelta(days=20)
     factories.EpisodeFactory(patient=person, received_at=received)
-    queue = f"test-{uuid.uuid4().hex}"
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
-    options = f"--pool=solo --queues {queue} --hostname {queue}@%h --without-gossip --without-mingle --loglevel INFO"
-    argv = [sys.executable, "-m", "celery", "-A", "ocit", "worker", *options.split()]
-    with log.open("w") as output:
-        worker = subprocess.Popen(argv, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
+    with celery_worker(log) as queue:
         result = celery_app.send_task(NIGHTLY["task"], kwargs=NIGHTLY["kwargs"], queue=queue)
         assert not isinstance(result, EagerResult)
         try:
             answer = result.get(timeout=120)
         except CeleryTimeoutError:
             pytest.fail(f"no answer from the worker within 120 s. Its log:\n{log.read_text()}")
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
     run = RecomputeRun.objects.get()
     assert answer == {"run": run.pk, "status": "succeeded", "rows_written": run.rows_written}

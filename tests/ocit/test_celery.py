@@ -1,19 +1,17 @@
 """Tasks are found by autodiscovery and run in a real Celery worker, through Redis, against the test database."""
 
-import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import EagerResult
 from django.conf import settings
-from django.db import connection
 
 from ocit.celery import app as celery_app
 from ocit.tasks import active_staff_count_task
 from tests import factories
+from tests.workers import celery_worker
 
 
 def test_active_staff_count_task_counts_active_staff_of_a_role(db):
@@ -38,25 +36,13 @@ def test_ocit_tasks_are_found_by_autodiscovery():
     assert "ocit.tasks.active_staff_count_task" in result.stdout, result.stderr
 
 
-def database_url():
-    db = connection.settings_dict  # the test database, not the one named in DATABASE_URL
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_a_real_worker_runs_a_task_against_the_test_database(transactional_db, tmp_path):
     assert not celery_app.conf.task_always_eager, "with REDIS_URL set, tasks must go through the broker"
     factories.UserFactory.create_batch(3, role="ward_staff")
-    queue = f"test-{uuid.uuid4().hex}"
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
-    options = f"--pool=solo --queues {queue} --hostname {queue}@%h --without-gossip --without-mingle --loglevel INFO"
-    command = [sys.executable, "-m", "celery", "-A", "ocit", "worker", *options.split()]
-    with log.open("w") as output:
-        worker = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
+    with celery_worker(log) as queue:
         result = active_staff_count_task.apply_async(kwargs={"role": "ward_staff"}, queue=queue)
         assert not isinstance(result, EagerResult)
         try:
@@ -64,10 +50,3 @@ def test_a_real_worker_runs_a_task_against_the_test_database(transactional_db, t
         except CeleryTimeoutError:
             pytest.fail(f"no answer from the worker within 60 s. Its log:\n{log.read_text()}")
         assert count == 3
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
