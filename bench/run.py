@@ -4,6 +4,8 @@
 
 Each line is {"name", "value", "unit", "scale"}. Figures are printed, never asserted: compare runs.
 BENCH_POSTGRES_URL points at the server (default postgres://postgres@127.0.0.1:5432/postgres).
+With BENCH_KEEP_DB=1 the seeded database (ocit_bench_<scale>) is kept, and a later run with it set uses it
+again without seeding (the recompute's figures are made afresh each time).
 """
 
 import argparse
@@ -36,8 +38,12 @@ def main():
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args()
 
-    database = f"ocit_bench_{os.getpid()}"
-    admin(f'CREATE DATABASE "{database}"')
+    keep = os.environ.get("BENCH_KEEP_DB", "").lower() in ("1", "true", "yes")
+    database = f"ocit_bench_{args.scale}" if keep else f"ocit_bench_{os.getpid()}"
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+    if not exists:
+        admin(f'CREATE DATABASE "{database}"')
     try:
         os.environ.update(
             DATABASE_URL=f"{SERVER.rsplit('/', 1)[0]}/{database}",
@@ -55,7 +61,8 @@ def main():
         from django.db import connections
 
         connections.close_all()
-        admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if not keep:
+            admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def run(scale, seed):
@@ -65,11 +72,14 @@ def run(scale, seed):
     from django.core.management import call_command
     from django.db import connection
 
+    from caseload.models import Patient
+
     call_command("migrate", verbosity=0)
-    progress = io.StringIO() if scale == "small" else sys.stderr
-    started = time.perf_counter()
-    call_command("seed_demo", scale=scale, seed=seed, force=True, stdout=progress)
-    emit("seed_demo", round(time.perf_counter() - started, 2), "s", scale)
+    if not Patient.objects.exists():
+        progress = io.StringIO() if scale == "small" else sys.stderr
+        started = time.perf_counter()
+        call_command("seed_demo", scale=scale, seed=seed, force=True, stdout=progress)
+        emit("seed_demo", round(time.perf_counter() - started, 2), "s", scale)
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")

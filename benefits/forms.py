@@ -37,3 +37,22 @@ class DashboardFilterForm(forms.Form):
             end=data.get("end") or defaults.end,
             team=data.get("lit"),
         )
+
+
+class FigureForm(forms.Form):
+    """Which figure a drill-down shows: a metric's period (week or month, by its first day) and LIT."""
+
+    period = forms.ChoiceField(choices=Period.choices)
+    start = forms.DateField(label="Period starting")
+    lit = forms.ModelChoiceField(queryset=caseload_selectors.teams(), required=False, empty_label="All of OCIT")
+
+    def clean(self):
+        data = super().clean()
+        period, start = data.get("period"), data.get("start")
+        if period == Period.WEEK and start and start.weekday() != 0:
+            self.add_error("start", "A week starts on a Monday")
+        if period == Period.MONTH and start and start.day != 1:
+            self.add_error("start", "A month starts on its first day")
+        if start and start > timezone.localdate():
+            self.add_error("start", "The period cannot start in the future")
+        return data

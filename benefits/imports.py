@@ -31,7 +31,14 @@ DECIMAL_PLACES = 2
 LARGEST = Decimal("9999999999.99")
 # Occupancy can go above 100% when escalation beds are open, but not this far.
 MAX_OCCUPANCY = Decimal("200")
-WHOLE_NUMBERS = {ExternalMeasureKey.ESCALATION_BEDS, ExternalMeasureKey.ED_ATTENDANCES}
+# Ambulance handovers are counted, in all and within each national threshold (15, 30 and 60 minutes).
+HANDOVER_BANDS = [
+    ExternalMeasureKey.HANDOVERS_WITHIN_15,
+    ExternalMeasureKey.HANDOVERS_WITHIN_30,
+    ExternalMeasureKey.HANDOVERS_WITHIN_60,
+    ExternalMeasureKey.AMBULANCE_HANDOVERS,
+]
+WHOLE_NUMBERS = {ExternalMeasureKey.ESCALATION_BEDS, ExternalMeasureKey.ED_ATTENDANCES, *HANDOVER_BANDS}
 DATE_FORMATS = (("%Y-%m-%d", "YYYY-MM-DD"), ("%d/%m/%Y", "DD/MM/YYYY"))
 CENT = Decimal("0.01")
 
@@ -40,6 +47,10 @@ EXAMPLE_ROWS = (
     (ExternalMeasureKey.BED_OCCUPANCY, "2025-03-03", "96.4"),
     (ExternalMeasureKey.ESCALATION_BEDS, "03/03/2025", "12"),
     (ExternalMeasureKey.ED_ATTENDANCES, "03/03/2025", "412"),
+    (ExternalMeasureKey.AMBULANCE_HANDOVERS, "2025-03-03", "96"),
+    (ExternalMeasureKey.HANDOVERS_WITHIN_15, "2025-03-03", "58"),
+    (ExternalMeasureKey.HANDOVERS_WITHIN_30, "2025-03-03", "88"),
+    (ExternalMeasureKey.HANDOVERS_WITHIN_60, "2025-03-03", "95"),
 )
 
 
@@ -256,7 +267,30 @@ def measures_parse(*, text, today=None):
         raise ImportFileError("The file is empty.")
     if not count:
         raise ImportFileError("The file has a header but no rows of measures.")
-    return Parsed(rows=rows, errors=errors)
+    bad = _bands_out_of_order(seen)
+    errors = sorted(errors + [(row.line, reason) for row, reason in bad])
+    return Parsed(rows=[row for row in rows if row not in {row for row, _ in bad}], errors=errors)
+
+
+def _bands_out_of_order(seen):
+    """Handovers within 15 minutes are also within 30, and within 30 also within 60, and none are more than all
+    the handovers of the day: a count that breaks this, with the counts of the same day in the file, is refused."""
+    bad = []
+    for (measure, on), row in seen.items():
+        if measure not in HANDOVER_BANDS[:-1]:
+            continue
+        wider = [seen.get((band, on)) for band in HANDOVER_BANDS[HANDOVER_BANDS.index(measure) + 1 :]]
+        for other in filter(None, wider):
+            if row.value > other.value:
+                bad.append(
+                    (
+                        row,
+                        f"{ExternalMeasureKey(measure).label} on {on:%d/%m/%Y} ({row.value:.0f}) is more than "
+                        f"{ExternalMeasureKey(other.measure).label.lower()} on line {other.line} ({other.value:.0f}).",
+                    )
+                )
+                break
+    return bad
 
 
 def example_csv():

@@ -1,29 +1,41 @@
 """The metric catalogue: what the programme board sees, and how each figure is made from the records.
 
 Each metric is one small definition. Its `sql` is a SELECT over the facts tables built by the
-recompute (one row per episode, spell, NCTR period, referral or therapy contact, with dates as day
-numbers) that returns `(start_day, team_id, value, records)` for one kind of period. Placeholders:
+recompute (one row per episode, spell, NCTR period, referral, therapy contact or imported figure,
+with dates as day numbers) that returns `(start_day, team_id, value, records)` for one kind of period.
+Placeholders:
 
 - `{b[received]}`: the period an event falls in, from the fact's `received_day` / `received_month`;
-- `{median[expression]}`, `{true}`, `{false}`, `{today}`: what differs between databases, and today;
+- `{median[expression]}`, `{true}`, `{false}`, `{today}`, `{first}`: what differs between databases,
+  today, and the first day with any record;
 - `{team}` / `{by_team}`: per LIT (`team_id` / `, team_id`) or for all of OCIT (`NULL` / nothing):
   grouped metrics run twice, once per LIT and once for all;
-- `{period}`: "week" or "month", to join the calendar table `c` (one row per period with its days
-  and the assumptions in force at its start) or to read figures already computed (`s`, staging).
+- `{period}`: "week" or "month", to join the calendar table `c` (one row per period with its days,
+  the days OCIT was live, and the assumptions in force at its start), the day table `d` (one row per
+  day since go-live with the assumptions in force that day) or figures already computed (`s`, staging).
 
-Derived metrics (finance, rates per population, beds released) read earlier metrics from staging,
-so a metric appears in the list after everything it is made from. The SQL is built only from the
-constants in this module, never from input.
+A metric made straight from records says which (`records`): the same condition makes the figure in the
+recompute and the list of records behind it on the drill-down page, so the two cannot disagree.
+
+Derived metrics (savings, rates per population, beds released) read earlier metrics from staging or
+the running totals of `benefits_stock`, so a metric appears in the list after everything it is made
+from. The SQL is built only from the constants in this module, never from input.
+
+Every saving is counterfactual [domain.md, "How the seeds turn activity into money"]: (what the
+baseline says would have happened without OCIT − what the records say happened) × a unit cost, from
+the day OCIT went live (the `ocit_live` assumption), only for activity OCIT took on, and only for
+periods that have the records the line needs: a period without them has no figure, never the baseline.
 """
 # ruff: noqa: S608
 
 import datetime
 from dataclasses import dataclass, field
 
-from benefits.models import AssumptionKey, ExternalMeasureKey
-from caseload.models import Sequel, Source
+from benefits.models import AssumptionKey as A
+from benefits.models import ExternalMeasureKey as X
+from caseload.models import FollowUp, Sequel, Source
 
-GO_LIVE = datetime.date(2024, 7, 1)  # OCIT roll-out [seed 001]: charts are re-based here
+GO_LIVE = datetime.date(2024, 7, 1)  # OCIT roll-out [seed 001]: the default of `ocit_live`, charts re-based here
 
 
 class Area:
@@ -46,6 +58,27 @@ AREAS = {
     Area.OUTCOMES: "Resident outcomes and activity",
 }
 
+# Which records a facts table holds, for the drill-down: the kind of record and its label.
+KINDS = {"episode": "episodes", "spell": "hospital stays", "referral": "referrals", "nctr": "hospital stays"}
+
+
+@dataclass(frozen=True)
+class Records:
+    """The records a figure is made from: facts `table` rows whose `day` falls in the period (or, with
+    `until`, whose interval from `day` to `until` overlaps it) and that meet `where`. `distinct` counts
+    people rather than records; `met` is the condition a share counts."""
+
+    table: str  # episode, spell, nctr, referral or contact
+    day: str
+    where: str = "1 = 1"
+    distinct: str = ""
+    met: str = ""
+    until: str = ""
+
+    @property
+    def facts(self):
+        return f"benefits_{self.table}_facts"
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -59,56 +92,92 @@ class Metric:
     grouped: bool = True  # run once per LIT and once for all of OCIT
     target: str = ""  # the assumption holding the target, if any
     assumptions: tuple = field(default=())  # assumptions the figure depends on
-    formula: str = ""  # finance: the sum shown beside the figure
+    formula: str = ""  # the sum shown beside the figure
     zero_when_empty: bool = False  # a period with no records is 0, not missing
     headline: bool = False  # the figure on the area's summary tile
+    records: Records | None = None  # the records behind the figure, for the drill-down
+    part_of: str = ""  # shown on the page of the metric it adds up to, not in the area's list
+    can_be_negative: bool = False  # a saving or a difference; otherwise the chart's limits stop at 0
 
     @property
     def per_lit(self):
-        """Finance is reported for all of OCIT only (its baselines are system-wide)."""
-        return self.grouped or self.area != Area.FINANCE
+        """Savings and the figures made from system-wide baselines are reported for all of OCIT only."""
+        return self.grouped or (self.area != Area.FINANCE and self.key not in SYSTEM_WIDE)
+
+    @property
+    def bounds(self):
+        """The lowest and highest values the figure can take (the chart's process limits stop there)."""
+        if self.unit == "%":
+            return (0.0, 100.0)
+        return (None, None) if self.can_be_negative else (0.0, None)
+
+    @property
+    def counts_records(self):
+        """The figure is the number of records (or people) listed on its drill-down page."""
+        return self.unit == "count" and self.records is not None and not self.records.until
 
 
-STEP_UP = f"source <> '{Source.WARD}' AND (service = 'ucr' OR source IN ('front_door', 'gp', 'ambulance'))"
+# Step-up: people referred because they were at risk of an emergency admission (an urgent community response,
+# or a referral from the ED front door or an ambulance crew), never from a ward.
+STEP_UP = f"source <> '{Source.WARD}' AND (service = 'ucr' OR source IN ('front_door', 'ambulance'))"
 REABLEMENT = "service IN ('step_up_reablement', 'step_down_reablement')"
 GOOD_SEQUELS = ", ".join(
     f"'{s}'" for s in (Sequel.NO_ONGOING_SUPPORT, Sequel.UNIVERSAL_SERVICES, Sequel.LOW_LEVEL_SUPPORT)
 )
 EARLY_ENDINGS = ", ".join(f"'{s}'" for s in (Sequel.DIED, Sequel.DECLINED, Sequel.ADMITTED_TO_HOSPITAL))
-CARE_HOME = f"'{Sequel.RESIDENTIAL_CARE}', '{Sequel.NURSING_CARE}'"
+KNOWN_FOLLOW_UPS = ", ".join(
+    f"'{f}'" for f in (FollowUp.AT_HOME, FollowUp.IN_HOSPITAL, FollowUp.CARE_HOME, FollowUp.DIED)
+)
+UCR_IN_HOURS = "received_minute >= c.ucr_hours_from * 60 AND received_minute < c.ucr_hours_to * 60"
+LIVE = "JOIN benefits_days d ON d.day = f.{day}_day AND d.ocit_live > 0"
 
 
-def _count(table, day, where, *, distinct=""):
-    value = f"COUNT(DISTINCT {distinct})" if distinct else "COUNT(*)"
+def _period_join(records):
+    """The calendar row of the period a record falls in (for conditions that read assumptions, `c.…`)."""
+    return f"JOIN benefits_calendar c ON c.period = '{{period}}' AND c.start_day = {{b[{records.day}]}}"
+
+
+def _count(records):
+    value = f"COUNT(DISTINCT f.{records.distinct})" if records.distinct else "COUNT(*)"
+    join = _period_join(records) if "c." in records.where else ""
     return f"""
-        SELECT {{b[{day}]}} AS start_day, {{team}} AS team_id, {value} AS value, {value} AS records
-        FROM {table} WHERE {day}_day IS NOT NULL AND {where}
-        GROUP BY {{b[{day}]}}{{by_team}}"""
+        SELECT {{b[{records.day}]}} AS start_day, {{team}} AS team_id, {value} AS value, {value} AS records
+        FROM {records.facts} f {join} WHERE f.{records.day}_day IS NOT NULL AND {records.where}
+        GROUP BY {{b[{records.day}]}}{{by_team}}"""
 
 
-def _share(table, day, where, met):
-    """The percentage of rows meeting `met` among the rows matching `where`."""
+def _share(records):
+    """The percentage of records meeting `met` among the records."""
+    join = _period_join(records) if "c." in records.where else ""
     return f"""
-        SELECT {{b[{day}]}} AS start_day, {{team}} AS team_id,
-               100.0 * SUM(CASE WHEN {met} THEN 1 ELSE 0 END) / COUNT(*) AS value, COUNT(*) AS records
-        FROM {table} WHERE {day}_day IS NOT NULL AND {where}
-        GROUP BY {{b[{day}]}}{{by_team}}"""
+        SELECT {{b[{records.day}]}} AS start_day, {{team}} AS team_id,
+               100.0 * SUM(CASE WHEN {records.met} THEN 1 ELSE 0 END) / COUNT(*) AS value, COUNT(*) AS records
+        FROM {records.facts} f {join} WHERE f.{records.day}_day IS NOT NULL AND {records.where}
+        GROUP BY {{b[{records.day}]}}{{by_team}}"""
 
 
-def _per_day(table, start, end, where):
-    """The mean number of rows open on each day of the period (an open row runs to today).
+def _aggregate(records, expression):
+    """An aggregate (mean, median) of an expression over the records."""
+    return f"""
+        SELECT {{b[{records.day}]}} AS start_day, {{team}} AS team_id, {expression} AS value, COUNT(*) AS records
+        FROM {records.facts} WHERE {records.day}_day IS NOT NULL AND {records.where}
+        GROUP BY {{b[{records.day}]}}{{by_team}}"""
 
-    A row `[start, end)` overlaps the periods that begin from the one holding its start and before its end.
+
+def _per_day(records):
+    """The mean number of records open on each day of the period (an open one runs to today).
+
+    A record `[start, end)` overlaps the periods that begin from the one holding its start and before its end.
     """
-    began, ended = f"f.{start}_day", f"COALESCE(f.{end}_day, {{today}} + 1)"
+    began, ended = f"f.{records.day}_day", f"COALESCE(f.{records.until}_day, {{today}} + 1)"
     return f"""
         SELECT c.start_day, {{team}} AS team_id,
                1.0 * SUM(CASE WHEN {ended} < c.end_day THEN {ended} ELSE c.end_day END
                          - CASE WHEN {began} > c.start_day THEN {began} ELSE c.start_day END) / c.days AS value,
                COUNT(*) AS records
-        FROM {table} f JOIN benefits_calendar c
-          ON c.period = '{{period}}' AND c.start_day >= {{b[{start}]}} AND c.start_day < {ended}
-        WHERE {where}
+        FROM {records.facts} f JOIN benefits_calendar c
+          ON c.period = '{{period}}' AND c.start_day >= {{b[{records.day}]}} AND c.start_day < {ended}
+        WHERE {records.where}
         GROUP BY c.start_day, c.days{{by_team}}"""
 
 
@@ -120,12 +189,124 @@ def _from(metric, expression, *, where="1 = 1"):
         WHERE s.metric = '{metric}' AND s.period = '{{period}}' AND {where}"""
 
 
+def _sum(*parts, all_only=False):
+    """The sum of other metrics already computed this run, per LIT and for all (a missing part adds nothing)."""
+    keys = ", ".join(f"'{part}'" for part in parts)
+    teams = "AND s.team_id IS NULL" if all_only else ""
+    return f"""
+        SELECT s.start_day, s.team_id, SUM(s.value) AS value, SUM(s.records) AS records
+        FROM benefits_staging s
+        WHERE s.period = '{{period}}' AND s.metric IN ({keys}) {teams}
+        GROUP BY s.start_day, s.team_id"""
+
+
+def _stock(line, value):
+    """A figure for all of OCIT from the daily running total of a stock line (see `STOCKS`): `stock` or
+    `saving`, summed over the period's days; a period in which no episode closed has no figure."""
+    return f"""
+        SELECT c.start_day, NULL AS team_id, {value} AS value, SUM(k.records) AS records
+        FROM benefits_calendar c
+        JOIN benefits_stock k ON k.line = '{line}' AND k.day >= c.start_day AND k.day < c.end_day
+        WHERE c.period = '{{period}}'
+        GROUP BY c.start_day, c.days HAVING SUM(k.records) > 0"""
+
+
 def _external(measure, aggregate="AVG"):
     return f"""
         SELECT {{b[on]}} AS start_day, NULL AS team_id, {aggregate}(value) AS value, COUNT(*) AS records
         FROM benefits_external_facts WHERE measure = '{measure}'
         GROUP BY {{b[on]}}"""
 
+
+def _external_share(part, whole):
+    """The percentage `part` makes of `whole`, both daily counts summed over the period."""
+    return f"""
+        SELECT {{b[on]}} AS start_day, NULL AS team_id,
+               100.0 * SUM(CASE WHEN measure = '{part}' THEN value ELSE 0 END)
+                     / SUM(CASE WHEN measure = '{whole}' THEN value ELSE 0 END) AS value,
+               SUM(CASE WHEN measure = '{whole}' THEN 1 ELSE 0 END) AS records
+        FROM benefits_external_facts WHERE measure IN ('{part}', '{whole}')
+        GROUP BY {{b[on]}}"""
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A saving that builds up: each day OCIT is live, (baseline − what started that day) of something that
+    lasts `length` weeks once started (a long-term package, a care-home place) was avoided; what was avoided
+    in the last `length` weeks is still being saved today. `value` is what a closed episode started (a
+    column of the closure facts)."""
+
+    value: str
+    baseline: str  # the assumption: how many started before OCIT, per `per` days
+    per: float
+    length: str  # the assumption: how many weeks one lasts
+    cost: str  # the assumption: the cost of one for a week
+
+
+STOCKS = {
+    "long_term_hours": Stock(
+        "long_term_hours", A.BASELINE_LONG_TERM_HOURS, 7, A.LONG_TERM_PACKAGE_WEEKS, A.CARE_HOUR_COST
+    ),
+    "care_home": Stock(
+        "care_home", A.BASELINE_CARE_HOME_ADMISSIONS, 365.25, A.CARE_HOME_STAY_WEEKS, A.LONG_TERM_BED_WEEK_COST
+    ),
+}
+
+
+def _pathway_share(pathway, better, target, where, planning):
+    records = Records(
+        "spell", "discharged", "pathway IS NOT NULL AND destination <> 'died'", met=f"pathway = {pathway}"
+    )
+    return Metric(
+        f"pathway_{pathway}_share",
+        f"Discharges on pathway {pathway}",
+        Area.ACUTE_FLOW,
+        "%",
+        better,
+        f"Of people discharged in the period with a pathway recorded (not those who died), the share discharged "
+        f"{where} (pathway {pathway}). National planning share: {planning}.",
+        _share(records),
+        target=target,
+        records=records,
+    )
+
+
+AVOIDED = Records("episode", "closed", f"{STEP_UP} AND admitted_within_7_days = {{false}}")
+REDIRECTED = Records("referral", "decided", "source = 'front_door' AND status IN ('accepted', 'completed')")
+CONVEYANCES_AVOIDED = Records(
+    "episode",
+    "received",
+    "service = 'ucr' AND source = 'ambulance' AND conveyed_within_24_hours = {false} AND received_day < {today} - 1",
+)
+WARD_REFERRALS = Records("referral", "received", "source = 'ward' AND from_spell = 1", met="ward_within_24_hours = 1")
+SHORT_TERM_OUTCOME = Records(
+    "episode",
+    "closed",
+    f"{REABLEMENT} AND sequel <> '' AND sequel NOT IN ({EARLY_ENDINGS})",
+    met=f"sequel IN ({GOOD_SEQUELS})",
+)
+AT_HOME_91_DAYS = Records(
+    "spell",
+    "discharged",
+    f"pathway IN (1, 2) AND aged_65 = 1 AND follow_up_91 IN ({KNOWN_FOLLOW_UPS})",
+    met=f"follow_up_91 = '{FollowUp.AT_HOME}'",
+)
+SUPPORTED = Records("episode", "received", distinct="patient_id")
+SHORT_TERM_SUPPORT = Records("episode", "received", f"({REABLEMENT} OR service = 'bed_based')", distinct="patient_id")
+UCR_SEEN = Records(
+    "episode", "received", f"service = 'ucr' AND response_known = 1 AND {UCR_IN_HOURS}", met="response_met = 1"
+)
+THERAPY = Records("contact", "at", distinct="patient_id")
+OCIT_SPELLS = Records("spell", "discharged", "ocit_accepted = {true}")
+DELAYED = Records("spell", "discharged", "ready_day IS NOT NULL")
+LONG_TERM_SEQUELS = ", ".join(
+    f"'{s}'" for s in (Sequel.LONG_TERM_LOWER, Sequel.LONG_TERM_SAME, Sequel.LONG_TERM_HIGHER)
+)
+LONG_TERM_STARTED = Records("episode", "closed", f"end_hours IS NOT NULL AND sequel IN ({LONG_TERM_SEQUELS})")
+CARE_HOME = f"'{Sequel.RESIDENTIAL_CARE}', '{Sequel.NURSING_CARE}'"
+CARE_HOME_ADMISSIONS = Records("episode", "closed", f"sequel IN ({CARE_HOME})")
+SHORT_TERM_BEDS = Records("episode", "received", "f.service = 'bed_based'", until="closed")
+NCTR = Records("nctr", "began", until="ended")
 
 METRICS = [
     # Front door pressure
@@ -135,11 +316,13 @@ METRICS = [
         Area.FRONT_DOOR,
         "count",
         "higher",
-        "Step-up episodes (UCR, or from the front door, a GP or an ambulance) that ended in the period with no "
-        "emergency admission from the referral to 7 days after the episode ended.",
-        _count("benefits_episode_facts", "closed", f"{STEP_UP} AND admitted_within_7_days = {{false}}"),
+        "People referred because they were at risk of an emergency admission (an urgent community response, or a "
+        "referral from the ED front door or an ambulance crew) whose episode ended in the period with no emergency "
+        "admission from the referral to 7 days after it ended.",
+        _count(AVOIDED),
         zero_when_empty=True,
         headline=True,
+        records=AVOIDED,
     ),
     Metric(
         "front_door_redirections",
@@ -148,8 +331,9 @@ METRICS = [
         "count",
         "higher",
         "Referrals from the ED front door that OCIT accepted, by the day of the decision.",
-        _count("benefits_referral_facts", "decided", "source = 'front_door' AND status IN ('accepted', 'completed')"),
+        _count(REDIRECTED),
         zero_when_empty=True,
+        records=REDIRECTED,
     ),
     Metric(
         "ed_attendances",
@@ -158,7 +342,7 @@ METRICS = [
         "count",
         "lower",
         "Emergency department attendances in the period (imported).",
-        _external(ExternalMeasureKey.ED_ATTENDANCES, "SUM"),
+        _external(X.ED_ATTENDANCES, "SUM"),
         grouped=False,
     ),
     # Ambulance turnaround
@@ -168,40 +352,52 @@ METRICS = [
         Area.AMBULANCE,
         "count",
         "higher",
-        "UCR episodes referred by the ambulance service with no emergency admission within 24 hours of the referral.",
-        _count(
-            "benefits_episode_facts",
-            "received",
-            "service = 'ucr' AND source = 'ambulance' AND conveyed_within_24_hours = {false} "
-            "AND received_day < {today} - 1",
-        ),
+        "Urgent community responses to an ambulance crew's referral with no emergency admission within 24 hours.",
+        _count(CONVEYANCES_AVOIDED),
         zero_when_empty=True,
         headline=True,
+        records=CONVEYANCES_AVOIDED,
     ),
+    *[
+        Metric(
+            f"handovers_within_{minutes}",
+            f"Ambulance handovers within {minutes} minutes",
+            Area.AMBULANCE,
+            "%",
+            "higher",
+            f"Of ambulance handovers at the hospital, the share completed within {minutes} minutes of arrival "
+            "(imported daily counts). National standard: 65% within 15, 95% within 30, all within 60 minutes.",
+            _external_share(band, X.AMBULANCE_HANDOVERS),
+            grouped=False,
+            target=target,
+        )
+        for minutes, band, target in (
+            (15, X.HANDOVERS_WITHIN_15, A.TARGET_HANDOVER_15),
+            (30, X.HANDOVERS_WITHIN_30, A.TARGET_HANDOVER_30),
+            (60, X.HANDOVERS_WITHIN_60, A.TARGET_HANDOVER_60),
+        )
+    ],
     Metric(
         "ambulance_handover_minutes",
-        "Ambulance handover time",
+        "Ambulance handover time (mean)",
         Area.AMBULANCE,
         "minutes",
         "lower",
         "Mean minutes from ambulance arrival to handover, from the daily figures imported.",
-        _external(ExternalMeasureKey.AMBULANCE_HANDOVER_MINUTES),
+        _external(X.AMBULANCE_HANDOVER_MINUTES),
         grouped=False,
-        target=AssumptionKey.TARGET_AMBULANCE_HANDOVER,
     ),
     # Acute flow
     Metric(
         "median_length_of_stay",
-        "Length of stay of OCIT-referred patients (median)",
+        "Length of stay of people OCIT took on (median)",
         Area.ACUTE_FLOW,
         "days",
         "lower",
-        "Median days from admission to discharge of spells with a referral to OCIT, by the day of discharge.",
-        """
-        SELECT {b[discharged]} AS start_day, {team} AS team_id,
-               {median[discharged_day - admitted_day]} AS value, COUNT(*) AS records
-        FROM benefits_spell_facts WHERE discharged_day IS NOT NULL AND ocit_referred = {true}
-        GROUP BY {b[discharged]}{by_team}""",
+        "Median days from admission to discharge of hospital stays with a referral OCIT accepted, by the day of "
+        "discharge.",
+        _aggregate(OCIT_SPELLS, "{median[discharged_day - admitted_day]}"),
+        records=OCIT_SPELLS,
     ),
     Metric(
         "mean_delay_days",
@@ -210,13 +406,10 @@ METRICS = [
         "days",
         "lower",
         "Mean days from the discharge ready date (start of the last no-criteria-to-reside period) to discharge.",
-        """
-        SELECT {b[discharged]} AS start_day, {team} AS team_id,
-               AVG(1.0 * (discharged_day - ready_day)) AS value, COUNT(*) AS records
-        FROM benefits_spell_facts WHERE discharged_day IS NOT NULL AND ready_day IS NOT NULL
-        GROUP BY {b[discharged]}{by_team}""",
+        _aggregate(DELAYED, "AVG(1.0 * (discharged_day - ready_day))"),
         headline=True,
-        assumptions=(AssumptionKey.BASELINE_DELAY_DAYS,),
+        assumptions=(A.BASELINE_DELAY_DAYS,),
+        records=DELAYED,
     ),
     Metric(
         "median_delay_days",
@@ -225,11 +418,8 @@ METRICS = [
         "days",
         "lower",
         "Median days from the discharge ready date to discharge.",
-        """
-        SELECT {b[discharged]} AS start_day, {team} AS team_id,
-               {median[discharged_day - ready_day]} AS value, COUNT(*) AS records
-        FROM benefits_spell_facts WHERE discharged_day IS NOT NULL AND ready_day IS NOT NULL
-        GROUP BY {b[discharged]}{by_team}""",
+        _aggregate(DELAYED, "{median[discharged_day - ready_day]}"),
+        records=DELAYED,
     ),
     Metric(
         "ward_referrals_within_24_hours",
@@ -237,8 +427,9 @@ METRICS = [
         Area.ACUTE_FLOW,
         "%",
         "higher",
-        "Of referrals from a ward for an inpatient spell, the share received within 24 hours of admission.",
-        _share("benefits_referral_facts", "received", "source = 'ward' AND from_spell = 1", "ward_within_24_hours = 1"),
+        "Of referrals from a ward for an inpatient stay, the share received within 24 hours of admission.",
+        _share(WARD_REFERRALS),
+        records=WARD_REFERRALS,
     ),
     Metric(
         "nctr_patients",
@@ -247,38 +438,114 @@ METRICS = [
         "count",
         "lower",
         "Patients in hospital who no longer meet the criteria to reside, averaged over the days of the period.",
-        _per_day("benefits_nctr_facts", "began", "ended", "1 = 1"),
+        _per_day(NCTR),
         zero_when_empty=True,
+        records=NCTR,
     ),
+    _pathway_share(0, "higher", A.TARGET_PATHWAY_0, "home with no new care", "at least 50%"),
+    _pathway_share(1, "higher", A.TARGET_PATHWAY_1, "home with new or extra support", "at least 45%"),
+    _pathway_share(2, "lower", A.TARGET_PATHWAY_2, "to a short-term community bed", "at most 4%"),
+    _pathway_share(3, "lower", A.TARGET_PATHWAY_3, "to a care home to assess long-term needs", "at most 1%"),
     # Right-sizing the emergency bed base
+    Metric(
+        "bed_days_saved_delays",
+        "Acute bed days saved by shorter delays",
+        Area.BED_BASE,
+        "days",
+        "higher",
+        "For hospital stays OCIT took on, discharged since go-live: the baseline delay minus the actual delay "
+        "(discharge ready date to discharge), added up.",
+        f"""
+        SELECT {{b[discharged]}} AS start_day, {{team}} AS team_id,
+               SUM(d.baseline_delay_days - (f.discharged_day - f.ready_day)) AS value, COUNT(*) AS records
+        FROM benefits_spell_facts f {LIVE.format(day="discharged")}
+        WHERE f.ready_day IS NOT NULL AND f.ocit_accepted = {{true}}
+        GROUP BY {{b[discharged]}}{{by_team}}""",
+        assumptions=(A.BASELINE_DELAY_DAYS, A.OCIT_LIVE),
+        part_of="bed_days_saved",
+        can_be_negative=True,
+    ),
+    Metric(
+        "bed_days_saved_stays",
+        "Acute bed days saved by shorter stays",
+        Area.BED_BASE,
+        "days",
+        "higher",
+        "For hospital stays OCIT took on, discharged since go-live: the baseline days from admission to discharge "
+        "ready minus the actual days, added up.",
+        f"""
+        SELECT {{b[discharged]}} AS start_day, {{team}} AS team_id,
+               SUM(d.baseline_days_to_ready - (f.ready_day - f.admitted_day)) AS value, COUNT(*) AS records
+        FROM benefits_spell_facts f {LIVE.format(day="discharged")}
+        WHERE f.ready_day IS NOT NULL AND f.ocit_accepted = {{true}}
+        GROUP BY {{b[discharged]}}{{by_team}}""",
+        assumptions=(A.BASELINE_DAYS_TO_READY, A.OCIT_LIVE),
+        part_of="bed_days_saved",
+        can_be_negative=True,
+    ),
+    Metric(
+        "bed_days_saved_admissions",
+        "Acute bed days saved by admissions avoided",
+        Area.BED_BASE,
+        "days",
+        "higher",
+        "Admissions avoided since go-live, each worth the emergency stay it would have been.",
+        f"""
+        SELECT {{b[closed]}} AS start_day, {{team}} AS team_id, SUM(d.avoided_stay_days) AS value, COUNT(*) AS records
+        FROM benefits_episode_facts f {LIVE.format(day="closed")}
+        WHERE {AVOIDED.where}
+        GROUP BY {{b[closed]}}{{by_team}}""",
+        assumptions=(A.AVOIDED_STAY_DAYS, A.OCIT_LIVE),
+        part_of="bed_days_saved",
+    ),
     Metric(
         "bed_days_saved",
         "Acute bed days saved",
         Area.BED_BASE,
         "days",
         "higher",
-        "For OCIT-referred spells discharged in the period: the baseline delay minus the actual delay, added up.",
-        """
-        SELECT c.start_day, {team} AS team_id,
-               SUM(c.baseline_delay_days - (f.discharged_day - f.ready_day)) AS value, COUNT(*) AS records
-        FROM benefits_spell_facts f JOIN benefits_calendar c ON c.period = '{period}' AND c.start_day = {b[discharged]}
-        WHERE f.discharged_day IS NOT NULL AND f.ready_day IS NOT NULL AND f.ocit_referred = {true}
-        GROUP BY c.start_day{by_team}""",
-        assumptions=(AssumptionKey.BASELINE_DELAY_DAYS,),
-        zero_when_empty=True,
+        "Bed days the hospital no longer needs: from shorter delays and shorter stays of the people OCIT took on, "
+        "and from admissions avoided.",
+        _sum("bed_days_saved_delays", "bed_days_saved_stays", "bed_days_saved_admissions"),
+        grouped=False,
+        formula="bed days saved by shorter delays + by shorter stays + by admissions avoided",
+        assumptions=(A.BASELINE_DELAY_DAYS, A.BASELINE_DAYS_TO_READY, A.AVOIDED_STAY_DAYS, A.OCIT_LIVE),
+        can_be_negative=True,
     ),
+    *[
+        Metric(
+            f"beds_released_{part}",
+            f"Acute beds released by {label}",
+            Area.BED_BASE,
+            "beds",
+            "higher",
+            f"Acute bed days saved by {label} divided by the days in the period.",
+            _from(f"bed_days_saved_{part}", "1.0 * s.value / c.days", where="s.team_id IS NULL"),
+            grouped=False,
+            part_of="beds_released",
+            can_be_negative=True,
+        )
+        for part, label in (
+            ("delays", "shorter delays"),
+            ("stays", "shorter stays"),
+            ("admissions", "admissions avoided"),
+        )
+    ],
     Metric(
         "beds_released",
         "Acute beds released",
         Area.BED_BASE,
         "beds",
         "higher",
-        "Acute bed days saved divided by the days in the period: the beds the hospital no longer needs.",
-        _from("bed_days_saved", "1.0 * s.value / c.days"),
+        "The whole system's equivalent acute beds: bed days saved (shorter delays, shorter stays, admissions "
+        "avoided) divided by the days in the period. The roll-out goal of 90 beds is for all of OCIT.",
+        _from("bed_days_saved", "1.0 * s.value / c.days", where="s.team_id IS NULL"),
         grouped=False,
-        target=AssumptionKey.TARGET_BEDS_RELEASED,
-        assumptions=(AssumptionKey.BASELINE_DELAY_DAYS,),
+        target=A.TARGET_BEDS_RELEASED,
+        assumptions=(A.BASELINE_DELAY_DAYS, A.BASELINE_DAYS_TO_READY, A.AVOIDED_STAY_DAYS),
+        formula="(bed days saved by shorter delays + shorter stays + admissions avoided) ÷ days in the period",
         headline=True,
+        can_be_negative=True,
     ),
     Metric(
         "bed_occupancy",
@@ -287,7 +554,7 @@ METRICS = [
         "%",
         "lower",
         "Mean daily general and acute bed occupancy (imported).",
-        _external(ExternalMeasureKey.BED_OCCUPANCY),
+        _external(X.BED_OCCUPANCY),
         grouped=False,
     ),
     Metric(
@@ -297,7 +564,7 @@ METRICS = [
         "beds",
         "lower",
         "Mean escalation beds open each day (imported).",
-        _external(ExternalMeasureKey.ESCALATION_BEDS),
+        _external(X.ESCALATION_BEDS),
         grouped=False,
     ),
     # Adult social care capacity
@@ -307,29 +574,34 @@ METRICS = [
         Area.SOCIAL_CARE,
         "hours",
         "lower",
-        "Weekly hours of the long-term packages in place when episodes ending in long-term support closed, per week.",
-        """
-        SELECT c.start_day, {team} AS team_id, 7.0 * SUM(f.end_hours) / c.days AS value, COUNT(*) AS records
-        FROM benefits_episode_facts f JOIN benefits_calendar c ON c.period = '{period}' AND c.start_day = {b[closed]}
-        WHERE f.closed_day IS NOT NULL AND f.end_hours IS NOT NULL AND f.sequel LIKE 'long_term_%'
-        GROUP BY c.start_day, c.days{by_team}""",
+        "Weekly hours of the long-term home-care packages started when episodes closed into long-term support, "
+        "per week of the period: what happened, against the baseline of before OCIT.",
+        f"""
+        SELECT c.start_day, {{team}} AS team_id, 7.0 * SUM(f.end_hours) / c.days AS value, COUNT(*) AS records
+        FROM benefits_episode_facts f
+        JOIN benefits_calendar c ON c.period = '{{period}}' AND c.start_day = {{b[closed]}}
+        WHERE f.closed_day IS NOT NULL AND {LONG_TERM_STARTED.where}
+        GROUP BY c.start_day, c.days{{by_team}}""",
         zero_when_empty=True,
+        assumptions=(A.BASELINE_LONG_TERM_HOURS,),
+        records=LONG_TERM_STARTED,
     ),
     Metric(
         "care_hours_saved",
-        "Care hours saved a week",
+        "Long-term care hours saved a week",
         Area.SOCIAL_CARE,
         "hours",
         "higher",
-        "For episodes that closed: weekly care hours at the start minus at the end, added up, per week of the period.",
-        """
-        SELECT c.start_day, {team} AS team_id,
-               7.0 * SUM(f.start_hours - f.end_hours) / c.days AS value, COUNT(*) AS records
-        FROM benefits_episode_facts f JOIN benefits_calendar c ON c.period = '{period}' AND c.start_day = {b[closed]}
-        WHERE f.closed_day IS NOT NULL AND f.start_hours IS NOT NULL AND f.end_hours IS NOT NULL
-        GROUP BY c.start_day, c.days{by_team}""",
-        zero_when_empty=True,
+        "Each week since go-live, fewer long-term home-care hours were started than before OCIT (the baseline); "
+        "each of those hours would have run for an average package's length, so the hours saved build up week by "
+        "week. The figure is the weekly hours being saved, averaged over the period.",
+        _stock("long_term_hours", "SUM(k.stock) / c.days"),
+        grouped=False,
+        target=A.TARGET_CARE_HOURS_SAVED,
+        assumptions=(A.BASELINE_LONG_TERM_HOURS, A.LONG_TERM_PACKAGE_WEEKS, A.OCIT_LIVE),
+        formula="sum over the last (average package length) weeks of (baseline hours started a week − hours started)",
         headline=True,
+        can_be_negative=True,
     ),
     Metric(
         "short_term_beds_in_use",
@@ -338,36 +610,90 @@ METRICS = [
         "beds",
         "lower",
         "Bed-based intermediate care (pathway 2) episodes open, averaged over the days of the period.",
-        _per_day("benefits_episode_facts", "received", "closed", "f.service = 'bed_based'"),
-        assumptions=(AssumptionKey.BASELINE_SHORT_TERM_BEDS,),
-        zero_when_empty=True,
+        _per_day(SHORT_TERM_BEDS),
+        assumptions=(A.BASELINE_SHORT_TERM_BEDS,),
+        records=SHORT_TERM_BEDS,
+    ),
+    Metric(
+        "short_term_beds_saved",
+        "Short-term beds saved",
+        Area.SOCIAL_CARE,
+        "beds",
+        "higher",
+        "Short-term beds in use before OCIT (the baseline) minus the beds in use, over the days OCIT was live.",
+        _from(
+            "short_term_beds_in_use",
+            "(c.baseline_short_term_beds - s.value) * c.live_days / c.days",
+            where="s.team_id IS NULL AND s.records > 0 AND c.live_days > 0",
+        ),
+        grouped=False,
+        target=A.TARGET_SHORT_TERM_BEDS_SAVED,
+        assumptions=(A.BASELINE_SHORT_TERM_BEDS, A.OCIT_LIVE),
+        formula="(baseline short-term beds − short-term beds in use) × share of the period OCIT was live",
+        can_be_negative=True,
     ),
     Metric(
         "care_home_admissions",
-        "Permanent care-home admissions (65+)",
+        "Permanent care-home admissions",
         Area.SOCIAL_CARE,
         "count",
         "lower",
-        "Episodes of people aged 65 or over that closed with a move into residential or nursing care.",
-        _count("benefits_episode_facts", "closed", f"aged_65 = 1 AND sequel IN ({CARE_HOME})"),
+        "Episodes that closed with a move into residential or nursing care (a pathway 3 placement to assess is not "
+        "permanent).",
+        _count(CARE_HOME_ADMISSIONS),
         zero_when_empty=True,
+        assumptions=(A.BASELINE_CARE_HOME_ADMISSIONS,),
+        records=CARE_HOME_ADMISSIONS,
+    ),
+    Metric(
+        "long_term_beds_saved",
+        "Long-term care-home beds saved",
+        Area.SOCIAL_CARE,
+        "beds",
+        "higher",
+        "Each day since go-live, fewer people moved permanently into a care home than before OCIT (the baseline "
+        "a year); each place avoided would have lasted an average stay, so the beds saved build up. The figure is "
+        "the beds being saved, averaged over the period.",
+        _stock("care_home", "SUM(k.stock) / c.days"),
+        grouped=False,
+        target=A.TARGET_LONG_TERM_BEDS_SAVED,
+        assumptions=(A.BASELINE_CARE_HOME_ADMISSIONS, A.CARE_HOME_STAY_WEEKS, A.OCIT_LIVE),
+        formula="sum over the last (average stay) weeks of (baseline admissions a day − admissions)",
+        can_be_negative=True,
+    ),
+    Metric(
+        "care_home_admissions_12_months",
+        "Permanent care-home admissions aged 65+ in the last 12 months",
+        Area.SOCIAL_CARE,
+        "count",
+        "lower",
+        "Permanent moves into residential or nursing care of people aged 65+ in the 365 days to the end of the period.",
+        """
+        SELECT c.start_day, {team} AS team_id, COUNT(*) AS value, COUNT(*) AS records
+        FROM benefits_calendar c
+        JOIN benefits_closure_facts f ON f.closed_day >= c.end_day - 365 AND f.closed_day < c.end_day
+        WHERE c.period = '{period}' AND f.care_home = 1 AND f.aged_65 = 1
+        GROUP BY c.start_day{by_team}""",
+        zero_when_empty=True,
+        part_of="care_home_admissions_per_100k",
     ),
     Metric(
         "care_home_admissions_per_100k",
-        "Permanent care-home admissions per 100,000 aged 65+",
+        "Permanent care-home admissions per 100,000 aged 65+ a year",
         Area.SOCIAL_CARE,
         "per 100,000",
         "lower",
-        "Permanent care-home admissions (65+) in the period per 100,000 residents aged 65 or over "
-        "(each LIT's share of the population from its localities).",
+        "Permanent admissions to residential or nursing care of people aged 65+ in the 12 months to the end of the "
+        "period, per 100,000 residents aged 65+ (ASCOF, annual rate; each LIT from its localities' population).",
         """
         SELECT s.start_day, s.team_id, 100000.0 * s.value / (c.population_65_plus * p.share) AS value, s.records
         FROM benefits_staging s
         JOIN benefits_calendar c ON c.period = s.period AND c.start_day = s.start_day
         JOIN benefits_population p ON p.team_id = COALESCE(s.team_id, 0)
-        WHERE s.metric = 'care_home_admissions' AND s.period = '{period}' AND p.share > 0""",
+        WHERE s.metric = 'care_home_admissions_12_months' AND s.period = '{period}' AND p.share > 0
+          AND c.end_day - 365 >= {first}""",
         grouped=False,
-        assumptions=(AssumptionKey.POPULATION_65_PLUS,),
+        assumptions=(A.POPULATION_65_PLUS,),
     ),
     Metric(
         "short_term_outcome",
@@ -377,29 +703,20 @@ METRICS = [
         "higher",
         "Of reablement episodes that ended (not ending early for death, admission or a decline), the share whose "
         "sequel was no ongoing support, universal services or low-level support (ASCOF 2A).",
-        _share(
-            "benefits_episode_facts",
-            "closed",
-            f"{REABLEMENT} AND sequel <> '' AND sequel NOT IN ({EARLY_ENDINGS})",
-            f"sequel IN ({GOOD_SEQUELS})",
-        ),
-        target=AssumptionKey.TARGET_SHORT_TERM_OUTCOME,
+        _share(SHORT_TERM_OUTCOME),
+        target=A.TARGET_SHORT_TERM_OUTCOME,
+        records=SHORT_TERM_OUTCOME,
     ),
     Metric(
         "still_at_home_91_days",
-        "Still at home 91 days after reablement (65+)",
+        "Still at home 91 days after hospital discharge (65+)",
         Area.SOCIAL_CARE,
         "%",
         "higher",
-        "Of people aged 65+ discharged from hospital into reablement whose 91-day follow-up is known, "
-        "the share at home, by the month the episode closed.",
-        _share(
-            "benefits_episode_facts",
-            "closed",
-            "service = 'step_down_reablement' AND aged_65 = 1 "
-            "AND follow_up_91 IN ('at_home', 'in_hospital', 'care_home', 'died')",
-            "follow_up_91 = 'at_home'",
-        ),
+        "Of people aged 65+ discharged from hospital into reablement or rehabilitation (pathways 1 and 2) whose "
+        "91-day follow-up is known, the share at home 91 days after discharge, by the period of discharge.",
+        _share(AT_HOME_91_DAYS),
+        records=AT_HOME_91_DAYS,
     ),
     # Resident outcomes and activity
     Metric(
@@ -409,9 +726,21 @@ METRICS = [
         "count",
         "higher",
         "Different people starting an episode of OCIT support in the period.",
-        _count("benefits_episode_facts", "received", "1 = 1", distinct="patient_id"),
+        _count(SUPPORTED),
         zero_when_empty=True,
         headline=True,
+        records=SUPPORTED,
+    ),
+    Metric(
+        "short_term_support",
+        "People supported for a short while at or near home",
+        Area.OUTCOMES,
+        "count",
+        "higher",
+        "Different people starting reablement at home or bed-based intermediate care close to home in the period.",
+        _count(SHORT_TERM_SUPPORT),
+        zero_when_empty=True,
+        records=SHORT_TERM_SUPPORT,
     ),
     Metric(
         "ucr_2_hour",
@@ -419,19 +748,24 @@ METRICS = [
         Area.OUTCOMES,
         "%",
         "higher",
-        "Of urgent community response referrals whose clock has ended, the share first seen within 2 hours.",
-        _share("benefits_episode_facts", "received", "service = 'ucr' AND response_known = 1", "response_met = 1"),
-        target=AssumptionKey.TARGET_UCR_2H,
+        "Of urgent community response referrals received in the service's hours whose clock has stopped (or run "
+        "out), the share first seen face to face within 2 hours, in elapsed time (a call does not stop the clock).",
+        _share(UCR_SEEN),
+        target=A.TARGET_UCR_2H,
+        assumptions=(A.UCR_HOURS_FROM, A.UCR_HOURS_TO),
+        records=UCR_SEEN,
     ),
     Metric(
         "therapy_at_home",
-        "Patients given therapy at home",
+        "Patients given therapy at or near home",
         Area.OUTCOMES,
         "count",
         "higher",
-        "Different people with an attended occupational therapy or physiotherapy contact at home in the period.",
-        _count("benefits_contact_facts", "at", "1 = 1", distinct="patient_id"),
+        "Different people with an attended occupational therapy or physiotherapy contact at home or in a clinic "
+        "in the period.",
+        _count(THERAPY),
         zero_when_empty=True,
+        records=THERAPY,
     ),
     *[
         Metric(
@@ -441,27 +775,27 @@ METRICS = [
             "count",
             "neither",
             f"Referrals received from {source.label.lower()}.",
-            _count("benefits_referral_facts", "received", f"source = '{source.value}'"),
+            _count(records),
             zero_when_empty=True,
+            records=records,
         )
         for source in Source
+        for records in [Records("referral", "received", f"source = '{source.value}'")]
     ],
     # Financial benefits (all of OCIT)
     Metric(
         "home_care_saving",
-        "Home-care saving",
+        "Long-term home support saving",
         Area.FINANCE,
         "£",
         "higher",
-        "The care hours a week no longer needed by people whose episodes closed, over an average long-term package.",
-        _from(
-            "care_hours_saved",
-            "s.value * c.days / 7.0 * c.long_term_package_weeks * c.care_hour_cost",
-            where="s.team_id IS NULL",
-        ),
+        "The long-term care hours being saved each day (see 'Long-term care hours saved a week') at the cost of a "
+        "care hour.",
+        _stock("long_term_hours", "SUM(k.saving)"),
         grouped=False,
-        formula="care hours saved a week × weeks in the period × average package length (weeks) × cost of a care hour",
-        assumptions=(AssumptionKey.LONG_TERM_PACKAGE_WEEKS, AssumptionKey.CARE_HOUR_COST),
+        formula="long-term care hours saved a week × weeks in the period × cost of a care hour",
+        assumptions=(A.BASELINE_LONG_TERM_HOURS, A.LONG_TERM_PACKAGE_WEEKS, A.CARE_HOUR_COST, A.OCIT_LIVE),
+        can_be_negative=True,
     ),
     Metric(
         "short_term_bed_saving",
@@ -469,15 +803,16 @@ METRICS = [
         Area.FINANCE,
         "£",
         "higher",
-        "Short-term beds in use below the baseline, for the weeks of the period.",
+        "Short-term beds saved (the baseline minus the beds in use) for the weeks of the period.",
         _from(
-            "short_term_beds_in_use",
-            "(c.baseline_short_term_beds - s.value) * c.days / 7.0 * c.short_term_bed_week_cost",
+            "short_term_beds_saved",
+            "s.value * c.days / 7.0 * c.short_term_bed_week_cost",
             where="s.team_id IS NULL",
         ),
         grouped=False,
         formula="(baseline short-term beds − short-term beds in use) × weeks in the period × cost of a bed week",
-        assumptions=(AssumptionKey.BASELINE_SHORT_TERM_BEDS, AssumptionKey.SHORT_TERM_BED_WEEK_COST),
+        assumptions=(A.BASELINE_SHORT_TERM_BEDS, A.SHORT_TERM_BED_WEEK_COST, A.OCIT_LIVE),
+        can_be_negative=True,
     ),
     Metric(
         "long_term_bed_saving",
@@ -485,37 +820,13 @@ METRICS = [
         Area.FINANCE,
         "£",
         "higher",
-        "Care-home placements avoided among people leaving reablement, against the baseline rate, "
-        "over a year of a long-term bed.",
-        """
-        SELECT c.start_day, NULL AS team_id,
-               (c.baseline_care_home_rate / 100.0 * COUNT(*)
-                - SUM(CASE WHEN f.sequel IN ('residential_care', 'nursing_care') THEN 1 ELSE 0 END))
-               * c.care_home_stay_weeks * c.long_term_bed_week_cost AS value,
-               COUNT(*) AS records
-        FROM benefits_episode_facts f JOIN benefits_calendar c ON c.period = '{period}' AND c.start_day = {b[closed]}
-        WHERE f.closed_day IS NOT NULL AND f.service IN ('step_up_reablement', 'step_down_reablement')
-        GROUP BY c.start_day, c.baseline_care_home_rate, c.care_home_stay_weeks, c.long_term_bed_week_cost""",
+        "The long-term care-home beds being saved each day (see 'Long-term care-home beds saved') at the cost of "
+        "a bed.",
+        _stock("care_home", "SUM(k.saving)"),
         grouped=False,
-        formula="(baseline care-home rate × people leaving reablement − care-home admissions among them) "
-        "× long-term bed weeks each × cost of a long-term bed week",
-        assumptions=(
-            AssumptionKey.BASELINE_CARE_HOME_RATE,
-            AssumptionKey.CARE_HOME_STAY_WEEKS,
-            AssumptionKey.LONG_TERM_BED_WEEK_COST,
-        ),
-    ),
-    Metric(
-        "acute_bed_day_saving",
-        "Acute bed-day saving",
-        Area.FINANCE,
-        "£",
-        "higher",
-        "Acute bed days saved valued at the cost of a bed day (a system benefit outside the savings plan).",
-        _from("bed_days_saved", "s.value * c.acute_bed_day_cost", where="s.team_id IS NULL"),
-        grouped=False,
-        formula="acute bed days saved × cost of an acute bed day",
-        assumptions=(AssumptionKey.BASELINE_DELAY_DAYS, AssumptionKey.ACUTE_BED_DAY_COST),
+        formula="long-term beds saved × weeks in the period × cost of a long-term bed week",
+        assumptions=(A.BASELINE_CARE_HOME_ADMISSIONS, A.CARE_HOME_STAY_WEEKS, A.LONG_TERM_BED_WEEK_COST, A.OCIT_LIVE),
+        can_be_negative=True,
     ),
     Metric(
         "total_saving",
@@ -523,26 +834,67 @@ METRICS = [
         Area.FINANCE,
         "£",
         "higher",
-        "Home-care, short-term bed and long-term bed savings together: the categories of the savings plan.",
-        """
-        SELECT s.start_day, NULL AS team_id, SUM(s.value) AS value, SUM(s.records) AS records
-        FROM benefits_staging s
-        WHERE s.period = '{period}' AND s.team_id IS NULL
-          AND s.metric IN ('home_care_saving', 'short_term_bed_saving', 'long_term_bed_saving')
-        GROUP BY s.start_day""",
+        "Long-term home support, short-term bed and long-term bed savings together: the categories of the savings "
+        "plan.",
+        _sum("home_care_saving", "short_term_bed_saving", "long_term_bed_saving", all_only=True),
         grouped=False,
-        formula="home-care saving + short-term bed saving + long-term bed saving",
+        formula="long-term home support saving + short-term bed saving + long-term bed saving",
         headline=True,
+        can_be_negative=True,
+    ),
+    Metric(
+        "acute_bed_day_saving",
+        "Acute bed-day saving",
+        Area.FINANCE,
+        "£",
+        "higher",
+        "Acute bed days saved valued at the cost of a bed day: a system benefit outside the savings plan, mostly "
+        "not cashable.",
+        _from("bed_days_saved", "s.value * c.acute_bed_day_cost", where="s.team_id IS NULL"),
+        grouped=False,
+        formula="acute bed days saved × cost of an acute bed day",
+        assumptions=(A.BASELINE_DELAY_DAYS, A.BASELINE_DAYS_TO_READY, A.AVOIDED_STAY_DAYS, A.ACUTE_BED_DAY_COST),
+        can_be_negative=True,
+    ),
+    Metric(
+        "system_benefit",
+        "Overall system benefit",
+        Area.FINANCE,
+        "£",
+        "higher",
+        "The planned-category savings and the acute bed-day saving together: the whole system's benefit, part "
+        "cashable, part not.",
+        _sum("total_saving", "acute_bed_day_saving", all_only=True),
+        grouped=False,
+        formula="total planned-category saving + acute bed-day saving",
+        can_be_negative=True,
     ),
 ]
+
+# Figures whose baselines are for the whole system: reported for all of OCIT only.
+SYSTEM_WIDE = {
+    "beds_released",
+    "beds_released_delays",
+    "beds_released_stays",
+    "beds_released_admissions",
+    "care_hours_saved",
+    "short_term_beds_saved",
+    "long_term_beds_saved",
+}
 
 BY_KEY = {metric.key: metric for metric in METRICS}
 assert len(BY_KEY) == len(METRICS), "metric keys must be unique"
 assert all(m.sql.rstrip().endswith("{by_team}") for m in METRICS if m.grouped), "grouped SQL ends with its GROUP BY"
+assert all(m.part_of in BY_KEY for m in METRICS if m.part_of), "a part adds up to a metric in the catalogue"
 
 
 def for_area(area):
-    return [metric for metric in METRICS if metric.area == area]
+    """The metrics listed in an area (parts are shown on the page of what they add up to)."""
+    return [metric for metric in METRICS if metric.area == area and not metric.part_of]
+
+
+def parts_of(metric):
+    return [part for part in METRICS if part.part_of == metric.key]
 
 
 def headline(area):

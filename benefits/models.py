@@ -13,22 +13,51 @@ class Period(models.TextChoices):
 
 
 class AssumptionKey(models.TextChoices):
-    """Every rate, baseline and target a figure depends on: values with effective dates, edited in the admin."""
+    """Every rate, baseline and target a figure depends on: values with effective dates, edited in the admin.
 
-    CARE_HOUR_COST = "care_hour_cost", "Cost of a home-care hour (£)"
-    SHORT_TERM_BED_WEEK_COST = "short_term_bed_week_cost", "Cost of a short-term bed for a week (£)"
-    LONG_TERM_BED_WEEK_COST = "long_term_bed_week_cost", "Cost of a long-term care-home bed for a week (£)"
-    ACUTE_BED_DAY_COST = "acute_bed_day_cost", "Cost of an acute bed day (£)"
-    BASELINE_DELAY_DAYS = "baseline_delay_days", "Baseline discharge delay before OCIT (days)"
-    BASELINE_SHORT_TERM_BEDS = "baseline_short_term_beds", "Short-term beds in use before OCIT"
-    BASELINE_CARE_HOME_RATE = "baseline_care_home_rate", "Reablement leavers going into a care home before OCIT (%)"
+    A baseline is what would have happened without OCIT (the counterfactual): a saving is always
+    (baseline − what the records say happened) × a unit cost, counted only while OCIT is live.
+    """
+
+    OCIT_LIVE = "ocit_live", "OCIT live: savings counted (1) or not yet (0)"
+    # Long-term home support
+    BASELINE_LONG_TERM_HOURS = "baseline_long_term_hours", "Long-term home-care hours started a week before OCIT"
     LONG_TERM_PACKAGE_WEEKS = "long_term_package_weeks", "Average length of a long-term home-care package (weeks)"
-    CARE_HOME_STAY_WEEKS = "care_home_stay_weeks", "Average length of a long-term care-home stay (weeks)"
+    CARE_HOUR_COST = "care_hour_cost", "Cost of a home-care hour (£)"
+    # Short-term beds
+    BASELINE_SHORT_TERM_BEDS = "baseline_short_term_beds", "Short-term beds in use before OCIT"
+    SHORT_TERM_BED_WEEK_COST = "short_term_bed_week_cost", "Cost of a short-term bed for a week (£)"
+    # Long-term beds
+    BASELINE_CARE_HOME_ADMISSIONS = (
+        "baseline_care_home_admissions",
+        "Permanent care-home admissions a year before OCIT, of people OCIT now supports",
+    )
+    CARE_HOME_STAY_WEEKS = "care_home_stay_weeks", "Average length of a permanent care-home stay (weeks)"
+    LONG_TERM_BED_WEEK_COST = "long_term_bed_week_cost", "Cost of a long-term care-home bed for a week (£)"
+    # Acute beds
+    BASELINE_DELAY_DAYS = "baseline_delay_days", "Discharge delay before OCIT (days from ready to discharge)"
+    BASELINE_DAYS_TO_READY = "baseline_days_to_ready", "Days from admission to discharge ready before OCIT"
+    AVOIDED_STAY_DAYS = "avoided_stay_days", "Length of the emergency stay an avoided admission would have been (days)"
+    ACUTE_BED_DAY_COST = "acute_bed_day_cost", "Cost of an acute bed day (£)"
+    # Definitions
     POPULATION_65_PLUS = "population_65_plus", "Population aged 65+ (all of OCIT)"
-    TARGET_BEDS_RELEASED = "target_beds_released", "Target: acute beds released"
-    TARGET_UCR_2H = "target_ucr_2h", "Target: UCR 2-hour compliance (%)"
+    UCR_HOURS_FROM = "ucr_hours_from", "UCR service hours: referrals received from (hour of the day)"
+    UCR_HOURS_TO = "ucr_hours_to", "UCR service hours: referrals received before (hour of the day)"
+    # Targets
+    TARGET_UCR_2H = "target_ucr_2h", "Target: UCR seen within 2 hours (%)"
     TARGET_SHORT_TERM_OUTCOME = "target_short_term_outcome", "Target: short-term service outcome (%)"
-    TARGET_AMBULANCE_HANDOVER = "target_ambulance_handover", "Target: mean ambulance handover (minutes)"
+    TARGET_HANDOVER_15 = "target_handover_15", "Target: ambulance handovers within 15 minutes (%)"
+    TARGET_HANDOVER_30 = "target_handover_30", "Target: ambulance handovers within 30 minutes (%)"
+    TARGET_HANDOVER_60 = "target_handover_60", "Target: ambulance handovers within 60 minutes (%)"
+    TARGET_PATHWAY_0 = "target_pathway_0", "Planning share: discharges on pathway 0 (%, at least)"
+    TARGET_PATHWAY_1 = "target_pathway_1", "Planning share: discharges on pathway 1 (%, at least)"
+    TARGET_PATHWAY_2 = "target_pathway_2", "Planning share: discharges on pathway 2 (%, at most)"
+    TARGET_PATHWAY_3 = "target_pathway_3", "Planning share: discharges on pathway 3 (%, at most)"
+    TARGET_CARE_HOURS_SAVED = "target_care_hours_saved", "Roll-out goal: long-term care hours saved a week"
+    TARGET_SHORT_TERM_BEDS_SAVED = "target_short_term_beds_saved", "Roll-out goal: short-term beds saved"
+    TARGET_LONG_TERM_BEDS_SAVED = "target_long_term_beds_saved", "Roll-out goal: long-term beds saved"
+    TARGET_BEDS_RELEASED = "target_beds_released", "Roll-out goal: acute beds released (all of OCIT)"
+    TARGET_SYSTEM_BENEFIT = "target_system_benefit", "Roll-out goal: overall system benefit a year (£)"
 
 
 class Assumption(models.Model):
@@ -73,6 +102,10 @@ class FinancePlan(models.Model):
 
 class ExternalMeasureKey(models.TextChoices):
     AMBULANCE_HANDOVER_MINUTES = "ambulance_handover_minutes", "Ambulance handover (mean minutes)"
+    AMBULANCE_HANDOVERS = "ambulance_handovers", "Ambulance handovers (count)"
+    HANDOVERS_WITHIN_15 = "handovers_within_15", "Ambulance handovers within 15 minutes (count)"
+    HANDOVERS_WITHIN_30 = "handovers_within_30", "Ambulance handovers within 30 minutes (count)"
+    HANDOVERS_WITHIN_60 = "handovers_within_60", "Ambulance handovers within 60 minutes (count)"
     BED_OCCUPANCY = "bed_occupancy", "Acute bed occupancy (%)"
     ESCALATION_BEDS = "escalation_beds", "Escalation beds open"
     ED_ATTENDANCES = "ed_attendances", "ED attendances"

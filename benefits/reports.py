@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from benefits import metrics, selectors, spc
-from benefits.models import AssumptionKey, FinancePlan, Period
+from benefits.models import Assumption, AssumptionKey, FinancePlan, Period
+from caseload import selectors as caseload_selectors
 
 SMALL_NUMBER = 5
 STALE_AFTER = datetime.timedelta(hours=36)
@@ -52,6 +53,13 @@ def period_starts(period, start, end):
     while day <= end:
         yield day
         day = step(day)
+
+
+def period_end(period, start):
+    """The day after a period ends."""
+    if period == Period.WEEK:
+        return start + datetime.timedelta(days=7)
+    return (start + datetime.timedelta(days=32)).replace(day=1)
 
 
 def period_label(period, start):
@@ -107,6 +115,7 @@ def series_for(filters, chosen=None):
     computed = [day for values in by_metric.values() for day in values]
     last = max(computed, default=None)
     starts = list(period_starts(filters.period, filters.start, min(filters.end, last))) if last else []
+    rebase = selectors.live_from(assumptions) or metrics.GO_LIVE  # limits re-based at go-live
     result = []
     for metric in chosen or metrics.METRICS:
         if filters.team is not None and not metric.per_lit:
@@ -128,17 +137,30 @@ def series_for(filters, chosen=None):
         target = selectors.assumption_in_force(assumptions, metric.target, day)[0] if metric.target else None
         target = float(target) if target is not None else None
         points = [(start, value) for start, value, _ in periods]
-        chart = spc.xmr(points, better=metric.better, target=target, rebase=metrics.GO_LIVE)
+        chart = spc.xmr(points, better=metric.better, target=target, rebase=rebase, bounds=metric.bounds)
         context = assumption_context(metric, assumptions, day)
         result.append(Series(metric, filters.period, periods, chart, target, context))
     return result
 
 
+def records_by_lit(rows):
+    """[(LIT, records)] behind a figure, every active LIT listed, counts from 1 to 4 suppressed (None)."""
+    counts = {}
+    for row in rows:
+        counts[row.team_id] = counts.get(row.team_id, 0) + 1
+    return [
+        (team, None if 0 < counts.get(team.pk, 0) < SMALL_NUMBER else counts.get(team.pk, 0))
+        for team in caseload_selectors.teams()
+    ]
+
+
 def areas(series):
-    """[(area key, area name, headline series, [series…])] in catalogue order."""
+    """[(area key, area name, headline series, [series…])] in catalogue order; the parts of a figure are shown on
+    its own page, not in the area's list."""
     grouped = {}
     for item in series:
-        grouped.setdefault(item.metric.area, []).append(item)
+        if not item.metric.part_of:
+            grouped.setdefault(item.metric.area, []).append(item)
     return [
         (area, name, next((s for s in grouped[area] if s.metric.headline), grouped[area][0]), grouped[area])
         for area, name in metrics.AREAS.items()
@@ -159,34 +181,165 @@ def financial_year(day):
     return day.year if day.month >= 4 else day.year - 1
 
 
-FINANCE_LINES = [
+# Plan lines (FinancePlan fields) and the metric that achieves each; the acute bed-day saving and the system benefit
+# are shown outside the plan.
+PLAN_LINES = [
     ("short_term_bed_saving", "short_term_beds"),
     ("long_term_bed_saving", "long_term_beds"),
     ("home_care_saving", "home_support"),
     ("total_saving", "total"),
-    ("acute_bed_day_saving", None),
+]
+OUTSIDE_PLAN = ["acute_bed_day_saving", "system_benefit"]
+# The roll-out goals [seed 001]: the figure that measures each, and how its latest value is read.
+GOALS = [
+    ("care_hours_saved", AssumptionKey.TARGET_CARE_HOURS_SAVED, "latest month"),
+    ("short_term_beds_saved", AssumptionKey.TARGET_SHORT_TERM_BEDS_SAVED, "latest month"),
+    ("long_term_beds_saved", AssumptionKey.TARGET_LONG_TERM_BEDS_SAVED, "latest month"),
+    ("beds_released", AssumptionKey.TARGET_BEDS_RELEASED, "latest month"),
+    ("system_benefit", AssumptionKey.TARGET_SYSTEM_BENEFIT, "last 12 months"),
 ]
 
 
-def finance_by_year():
-    """Savings per financial year (from the monthly all-of-OCIT figures) against the plan (£)."""
+@dataclass(frozen=True)
+class PlanLine:
+    metric: metrics.Metric
+    planned: float | None  # the year's plan (£), None for a line outside the plan
+    to_date: float | None  # the plan for the months with figures, pro rata
+    achieved: float | None  # the savings of those months, None when none has a figure
+
+    @property
+    def variance(self):
+        if self.achieved is None or self.to_date is None:
+            return None
+        return self.achieved - self.to_date
+
+    @property
+    def share(self):
+        """Achieved as a percentage of the plan to date."""
+        if self.achieved is None or not self.to_date:
+            return None
+        return 100 * self.achieved / self.to_date
+
+
+@dataclass(frozen=True)
+class PlanYear:
+    label: str
+    months: int  # months of the year the plan covers (from go-live in the first year)
+    months_with_figures: int
+    lines: list  # [PlanLine]
+
+    @property
+    def complete(self):
+        return self.months_with_figures >= self.months
+
+
+@dataclass(frozen=True)
+class Goal:
+    metric: metrics.Metric
+    target: float | None
+    latest: float | None
+    reading: str  # how the latest value is read: "latest month" or "last 12 months"
+    period: object = None  # the latest month counted
+
+    @property
+    def progress(self):
+        if self.latest is None or not self.target:
+            return None
+        return 100 * self.latest / self.target
+
+
+def plan_against_actual():
+    """Each financial year of the plan: every line's plan, plan to date, achieved and variance, from the monthly
+    figures for all of OCIT. A year counts from go-live (the plan for 2024/25 is for its nine months from July),
+    and the plan to date is pro rata to the months that have figures."""
+    assumptions = selectors.assumptions_by_key()
+    go_live = selectors.live_from(assumptions) or metrics.GO_LIVE
     plans = {plan.year_starting: plan for plan in FinancePlan.objects.all()}
-    rows = selectors.metric_values(period=Period.MONTH).filter(metric__in=[key for key, _ in FINANCE_LINES])
-    actual = {}
+    keys = [key for key, _ in PLAN_LINES] + OUTSIDE_PLAN
+    rows = selectors.metric_values(period=Period.MONTH).filter(metric__in=keys, period_start__gte=go_live)
+    achieved, months = {}, {}
     for row in rows:
-        key = (row.metric, financial_year(row.period_start))
-        actual[key] = actual.get(key, 0.0) + (row.value or 0.0)
-    years = sorted({year for _, year in actual} | set(plans))
+        year = financial_year(row.period_start)
+        months.setdefault(year, set()).add(row.period_start)
+        if row.value is not None:
+            achieved[(row.metric, year)] = achieved.get((row.metric, year), 0.0) + row.value
     table = []
-    for year in years:
+    for year in sorted(set(plans) | set(months)):
         plan = plans.get(year)
+        first = max(datetime.date(year, 4, 1), go_live.replace(day=1))
+        in_plan = max(0, (year + 1 - first.year) * 12 + 4 - first.month)  # months from `first` to the next April
+        with_figures = len(months.get(year, ()))
         lines = []
-        for metric_key, plan_field in FINANCE_LINES:
-            planned = float(getattr(plan, plan_field)) * 1000 if plan and plan_field else None
-            value = actual.get((metric_key, year))
-            lines.append((metrics.BY_KEY[metric_key], value, planned))
-        table.append((f"{year}/{(year + 1) % 100:02d}", lines))
+        for key, field_name in [*PLAN_LINES, *((key, None) for key in OUTSIDE_PLAN)]:
+            planned = float(getattr(plan, field_name)) * 1000 if plan and field_name else None
+            to_date = planned * min(with_figures, in_plan) / in_plan if planned is not None and in_plan else None
+            lines.append(PlanLine(metrics.BY_KEY[key], planned, to_date, achieved.get((key, year))))
+        table.append(PlanYear(f"{year}/{(year + 1) % 100:02d}", in_plan, with_figures, lines))
     return table
+
+
+def goals():
+    """Progress towards each roll-out goal, from the latest monthly figures for all of OCIT."""
+    assumptions = selectors.assumptions_by_key()
+    today = timezone.localdate()
+    result = []
+    for key, target_key, reading in GOALS:
+        rows = list(
+            selectors.metric_values(metric=key, period=Period.MONTH).exclude(value=None).order_by("-period_start")[:12]
+        )
+        target = selectors.assumption_in_force(assumptions, target_key, today)[0]
+        latest = None
+        if rows:
+            latest = sum(row.value for row in rows) if reading == "last 12 months" else rows[0].value
+        period = rows[0].period_start if rows else None
+        result.append(Goal(metrics.BY_KEY[key], float(target) if target is not None else None, latest, reading, period))
+    return result
+
+
+def assumption_history(metric, assumptions):
+    """Every dated value of each assumption behind a figure: [(name, [(effective from, value, source)])]."""
+    names = dict(AssumptionKey.choices)
+    sources = {
+        (row.key, row.effective_from): row.source for row in Assumption.objects.filter(key__in=metric.assumptions)
+    }
+    return [
+        (
+            names[key],
+            [(day, value, sources.get((key, day), "")) for day, value in sorted(assumptions.get(key, []))],
+        )
+        for key in metric.assumptions
+    ]
+
+
+def plan_rows(years):
+    """The plan-against-actual tables as rows."""
+    header = [
+        "Financial year",
+        "Months of the plan",
+        "Months with figures",
+        "Line",
+        "Plan for the year (£)",
+        "Plan to date (£)",
+        "Achieved (£)",
+        "Variance (£)",
+        "Achieved as % of plan to date",
+    ]
+    rows = [
+        [
+            year.label,
+            year.months,
+            year.months_with_figures,
+            line.metric.name,
+            _rounded(line.planned),
+            _rounded(line.to_date),
+            _rounded(line.achieved) if line.achieved is not None else "no data",
+            _rounded(line.variance),
+            _rounded(line.share),
+        ]
+        for year in years
+        for line in year.lines
+    ]
+    return header, rows
 
 
 def export_rows(series, filters):

@@ -6,11 +6,14 @@ plain integer arithmetic on any database.
 """
 
 import datetime
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import (
     Case,
     DateField,
     DateTimeField,
+    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
@@ -24,16 +27,18 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute, TruncDate, TruncMonth
 from django.utils import timezone
 
-from benefits.models import Assumption, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
+from benefits.models import Assumption, AssumptionKey, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
 from caseload import selectors as caseload_selectors
-from caseload.models import ContactLocation, Discipline, PackageStage
+from caseload.models import ContactLocation, Discipline, PackageStage, Sequel
 from discharge import selectors as discharge_selectors
 from referrals import selectors as referrals_selectors
 
 EPOCH = datetime.date(2000, 1, 1)  # day number 0 (a Saturday)
+LONG_TERM_SEQUELS = [Sequel.LONG_TERM_LOWER, Sequel.LONG_TERM_SAME, Sequel.LONG_TERM_HIGHER]
+CARE_HOME_SEQUELS = [Sequel.RESIDENTIAL_CARE, Sequel.NURSING_CARE]
 
 
 def day_number(day):
@@ -102,8 +107,7 @@ def episode_facts(*, since, now):
     return episodes.alias(
         received_on=TruncDate("received_at"),
         turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
-        # Joined, not looked up per episode: at most one start and one end package each (a constraint).
-        start_package=FilteredRelation("packages", condition=Q(packages__stage=PackageStage.START)),
+        # Joined, not looked up per episode: at most one end package each (a constraint).
         end_package=FilteredRelation("packages", condition=Q(packages__stage=PackageStage.END)),
     ).values(
         "id",
@@ -112,9 +116,10 @@ def episode_facts(*, since, now):
         "service",
         "source",
         "sequel",
-        "follow_up_91",
         received_day=_day("received_at"),
         received_month=_month("received_at"),
+        # Minutes after midnight on Coventry's clock, for the service's hours.
+        received_minute=ExtractHour("received_at") * 60 + ExtractMinute("received_at"),
         closed_day=_day("closed_at"),
         closed_month=_month("closed_at"),
         aged_65=Case(When(received_on__gte=F("turns_65_on"), then=Value(1)), default=Value(0)),
@@ -127,8 +132,31 @@ def episode_facts(*, since, now):
         conveyed_within_24_hours=Case(
             When(pk__in=_episodes_with(admissions, "received_at", hours=24), then=True), default=False
         ),
-        start_hours=F("start_package__hours_per_week"),
         end_hours=F("end_package__hours_per_week"),
+    )
+
+
+def closure_facts(*, since):
+    """One narrow row per episode closed from `since`: what its closure started (a long-term package's weekly
+    hours, a permanent care-home place). The savings that build up over months read these from go-live
+    (or a year before the recomputed periods), however few periods the run recomputes."""
+    episodes = caseload_selectors.episodes_for_reporting().filter(closed_at__isnull=False)
+    if since:
+        episodes = episodes.filter(closed_at__date__gte=since)
+    return episodes.alias(
+        closed_on=TruncDate("closed_at"),
+        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
+        end_package=FilteredRelation("packages", condition=Q(packages__stage=PackageStage.END)),
+    ).values(
+        "team_id",
+        closed_day=_day("closed_at"),
+        long_term_hours=Case(
+            When(sequel__in=LONG_TERM_SEQUELS, then=F("end_package__hours_per_week")),
+            default=None,
+            output_field=DecimalField(max_digits=5, decimal_places=2),
+        ),
+        care_home=Case(When(sequel__in=CARE_HOME_SEQUELS, then=Value(1)), default=Value(0)),
+        aged_65=Case(When(received_at__date__gte=F("turns_65_on"), then=Value(1)), default=Value(0)),
     )
 
 
@@ -137,19 +165,25 @@ def spell_facts(*, since):
     if since:
         spells = spells.filter(Q(discharged_at__isnull=True) | Q(discharged_at__date__gte=since))
     latest_nctr = discharge_selectors.nctr_periods_for_reporting().filter(spell=OuterRef("pk")).order_by("-started_on")
-    return spells.values(
+    return spells.alias(
+        discharged_on=TruncDate("discharged_at"),
+        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
+    ).values(
         "id",
+        "patient_id",
         "pathway",
+        "destination",
+        "follow_up_91",
         team_id=F("patient__team_id"),
         admitted_day=_day("admitted_at"),
         discharged_day=_day("discharged_at"),
         discharged_month=_month("discharged_at"),
         ready_day=DayNumber(Subquery(latest_nctr.values("started_on")[:1])),
-        ocit_referred=Case(
-            When(
-                pk__in=referrals_selectors.referrals_for_reporting().filter(spell__isnull=False).values("spell"),
-                then=True,
-            ),
+        aged_65=Case(When(discharged_on__gte=F("turns_65_on"), then=Value(1)), default=Value(0)),
+        # Only the stays OCIT took on count towards its benefits: a referral it declined, redirected or that was
+        # withdrawn does not.
+        ocit_accepted=Case(
+            When(pk__in=referrals_selectors.referrals_accepted_for_reporting().values("spell"), then=True),
             default=False,
         ),
     )
@@ -160,7 +194,9 @@ def nctr_facts(*, since):
     if since:
         periods = periods.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=since))
     return periods.values(
+        "id",
         "spell_id",
+        patient_id=F("spell__patient_id"),
         team_id=F("spell__patient__team_id"),
         began_day=DayNumber("started_on"),
         began_month=DayNumber(TruncMonth("started_on")),
@@ -174,6 +210,7 @@ def referral_facts(*, since):
         referrals = referrals.filter(Q(received_at__date__gte=since) | Q(decided_at__date__gte=since))
     return referrals.values(
         "id",
+        "patient_id",
         "source",
         "status",
         team_id=F("patient__team_id"),
@@ -188,15 +225,17 @@ def referral_facts(*, since):
     )
 
 
-def therapy_contact_facts(*, since):
+def contact_facts(*, since):
+    """Therapy at or near home: attended occupational therapy and physiotherapy contacts at home or in a clinic."""
     contacts = caseload_selectors.contacts_for_reporting().filter(
         attended=True,
-        location=ContactLocation.HOME,
+        location__in=[ContactLocation.HOME, ContactLocation.CLINIC],
         discipline__in=[Discipline.OCCUPATIONAL_THERAPIST, Discipline.PHYSIOTHERAPIST],
     )
     if since:
         contacts = contacts.filter(at__date__gte=since)
     return contacts.values(
+        "id",
         patient_id=F("episode__patient_id"),
         team_id=F("episode__team_id"),
         at_day=_day("at"),
@@ -217,6 +256,11 @@ def assumptions_by_key():
     for assumption in Assumption.objects.order_by("key", "-effective_from"):
         values.setdefault(assumption.key, []).append((assumption.effective_from, assumption.value))
     return values
+
+
+def live_from(values):
+    """The first day OCIT was live (the `ocit_live` assumption above 0), or None: no saving is counted before it."""
+    return min((day for day, value in values.get(AssumptionKey.OCIT_LIVE, []) if value > 0), default=None)
 
 
 def assumption_in_force(values, key, day):
@@ -250,6 +294,75 @@ def earliest_record_day():
     days = [timezone.localdate(day) for day in days if day]
     external = ExternalMeasure.objects.aggregate(day=Min("on"))["day"]
     return min([*days, *([external] if external else [])], default=None)
+
+
+class FigureRecord(NamedTuple):
+    id: int
+    patient_id: int
+    team_id: int
+    met: int
+    value: object
+
+
+def _facts(table, *, since, now):
+    facts = {
+        "episode": episode_facts,
+        "spell": spell_facts,
+        "nctr": nctr_facts,
+        "referral": referral_facts,
+        "contact": contact_facts,
+    }[table]
+    kwargs = {"since": since, "now": now} if table == "episode" else {"since": since}
+    return facts(**kwargs).order_by().query.sql_with_params()
+
+
+def figure_records(*, records, start, end, team=None, today=None, now=None, value="NULL"):
+    """The records behind a figure for the days `start` to `end` (exclusive), for a LIT or all of OCIT.
+
+    The same facts and the same condition (a metric's `records`) as the recompute, so the list always has as many
+    rows as the figure counts. Returns `FigureRecord`s: `met` says whether a share counts the record, `value` is
+    an expression of its facts (a constant of this module's callers, never input).
+    """
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    postgres = connection.vendor == "postgresql"
+    dialect = {"true": "TRUE" if postgres else "1", "false": "FALSE" if postgres else "0", "today": day_number(today)}
+    # Only the facts that can touch the period (the same cut as an incremental recompute).
+    facts, params = _facts(records.table, since=start, now=now)
+    lower, upper = day_number(start), day_number(end)
+    if records.until:  # open on some day of the period: from before its end, until after its start
+        when = f"f.{records.day}_day < %s AND COALESCE(f.{records.until}_day, {dialect['today']} + 1) > %s"
+        when_params = [upper, lower]
+    else:
+        when = f"f.{records.day}_day >= %s AND f.{records.day}_day < %s"
+        when_params = [lower, upper]
+    values = assumptions_by_key()
+    in_force = ", ".join(f"%s AS {key}" for key in AssumptionKey.values)
+    in_force_params = [float(assumption_in_force(values, key, start)[0] or 0) for key in AssumptionKey.values]
+    team_condition = "AND f.team_id = %s" if team is not None else ""
+    met = records.met.format(**dialect) if records.met else "1 = 1"
+    sql = (
+        f"SELECT f.id, f.patient_id, f.team_id, CASE WHEN {met} THEN 1 ELSE 0 END, {value} FROM ({facts}) f "  # noqa: S608
+        f"CROSS JOIN (SELECT {in_force}) c WHERE {when} AND {records.where.format(**dialect)} {team_condition} "
+        "ORDER BY f.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *in_force_params, *when_params, *([team.pk] if team is not None else [])])
+        return [FigureRecord(*row) for row in cursor.fetchall()]
+
+
+def figure_listing(*, user, records, ids):
+    """The records (or, for a figure that counts people, the patients) with these ids that the user may see, in
+    one query, for the drill-down page."""
+    if records.distinct or records.table == "contact":
+        return caseload_selectors.patients_by_ids(user=user, ids=ids)
+    listing = {
+        "episode": caseload_selectors.episodes_by_ids,
+        "spell": discharge_selectors.spells_by_ids,
+        "nctr": discharge_selectors.nctr_periods_by_ids,
+        "referral": referrals_selectors.referrals_by_ids,
+    }[records.table]
+    return listing(user=user, ids=ids)
 
 
 def last_successful_run():

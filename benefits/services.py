@@ -27,13 +27,22 @@ RECENT_DAYS = 62  # the nightly run always recomputes the last two months, chang
 
 FACTS = {
     "benefits_episode_facts": selectors.episode_facts,
+    "benefits_closure_facts": selectors.closure_facts,
     "benefits_spell_facts": selectors.spell_facts,
     "benefits_nctr_facts": selectors.nctr_facts,
     "benefits_referral_facts": selectors.referral_facts,
-    "benefits_contact_facts": selectors.therapy_contact_facts,
+    "benefits_contact_facts": selectors.contact_facts,
     "benefits_external_facts": selectors.external_facts,
 }
-WORK_TABLES = [*FACTS, "benefits_calendar", "benefits_population", "benefits_staging"]
+WORK_TABLES = [
+    *FACTS,
+    "benefits_calendar",
+    "benefits_days",
+    "benefits_stock",
+    "benefits_population",
+    "benefits_staging",
+]
+YEAR = datetime.timedelta(days=366)  # the rolling-year figures look this far back from the recomputed periods
 
 
 class LockLost(Exception):
@@ -109,6 +118,8 @@ def _compute(*, run, start, today, now):
         week_from = start - datetime.timedelta(days=start.weekday())
         month_from = start.replace(day=1)
     facts_from = min(week_from, month_from) if start else None
+    assumptions = selectors.assumptions_by_key()
+    live_from = selectors.live_from(assumptions)
     kinds = [Period.WEEK, Period.MONTH]
     steps = len(FACTS) + 1 + len(metrics.METRICS) * len(kinds) + 1
     RecomputeRun.objects.filter(pk=run.pk).update(steps_total=steps)
@@ -121,21 +132,27 @@ def _compute(*, run, start, today, now):
             cursor.execute("SET default_statistics_target = 10")  # a small sample is enough to plan the aggregates
             cursor.execute("SET work_mem = '64MB'")  # sorts and hashes of the facts in memory, not on disk
         for table, facts in FACTS.items():
-            kwargs = {"since": facts_from, "now": now} if facts is selectors.episode_facts else {"since": facts_from}
+            since = facts_from
+            if facts is selectors.closure_facts and facts_from:
+                # Savings build up from go-live, and rolling-year figures look back a year.
+                since = min(facts_from - YEAR, live_from or facts_from)
+            kwargs = {"since": since, "now": now} if facts is selectors.episode_facts else {"since": since}
             sql, params = facts(**kwargs).order_by().query.sql_with_params()
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
             cursor.execute(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
             _step(run)
         earliest = selectors.earliest_record_day()  # no periods before the first record: nothing to count yet
         first = max(facts_from, earliest) if facts_from and earliest else earliest
-        _calendar(cursor, first=first, today=today)
+        _days(cursor, assumptions, live_from=live_from, today=today)
+        _calendar(cursor, assumptions, first=first, today=today)
+        _stocks(cursor)
         _population(cursor)
         cursor.execute(
             "CREATE TEMPORARY TABLE benefits_staging (metric varchar(60), period varchar(8), start_day integer, "
             "team_id bigint, value double precision, records integer)"
         )
         _step(run)
-        dialect = _dialect(today)
+        dialect = _dialect(today, earliest)
         for period in kinds:
             for metric in metrics.METRICS:
                 _stage(cursor, metric, period, dialect)
@@ -175,27 +192,103 @@ def _periods(first, today):
         month = following
 
 
-def _calendar(cursor, *, first, today):
-    keys = list(AssumptionKey.values)
+def _assumption_columns():
+    return ", ".join(f"{key} double precision" for key in AssumptionKey.values)
+
+
+def _in_force(assumptions, day):
+    return [float(selectors.assumption_in_force(assumptions, key, day)[0] or 0) for key in AssumptionKey.values]
+
+
+def _days(cursor, assumptions, *, live_from, today):
+    """One row per day from go-live to yesterday with the assumptions in force that day (none before go-live:
+    no saving is counted before it)."""
+    cursor.execute(f"CREATE TEMPORARY TABLE benefits_days (day integer, week integer, {_assumption_columns()})")
+    rows = []
+    day = live_from
+    while day and day < today:
+        number = selectors.day_number(day)
+        rows.append([number, number - (number + 5) % 7, *_in_force(assumptions, day)])
+        day += datetime.timedelta(days=1)
+    placeholders = ", ".join(["%s"] * (2 + len(AssumptionKey.values)))
+    cursor.executemany(f"INSERT INTO benefits_days VALUES ({placeholders})", rows)  # noqa: S608
+    cursor.execute("CREATE INDEX benefits_days_day ON benefits_days (day)")
+    cursor.execute("ANALYZE benefits_days")
+
+
+def _calendar(cursor, assumptions, *, first, today):
+    """Every complete period from `first`, with its days, the days OCIT was live, and the assumptions in force
+    at its start."""
     cursor.execute(
         "CREATE TEMPORARY TABLE benefits_calendar (period varchar(8), start_day integer, end_day integer, "
-        f"days integer, {', '.join(f'{key} double precision' for key in keys)})"
+        f"days integer, live_days double precision, {_assumption_columns()})"
     )
-    assumptions = selectors.assumptions_by_key()
-    rows = [
-        [
-            period,
-            selectors.day_number(start),
-            selectors.day_number(end),
-            (end - start).days,
-            *(float(selectors.assumption_in_force(assumptions, key, start)[0] or 0) for key in keys),
-        ]
-        for period, start, end in _periods(first, today)
-    ]
-    placeholders = ", ".join(["%s"] * (4 + len(keys)))
+    rows = []
+    for period, start, end in _periods(first, today):
+        live_days = sum(
+            float(
+                selectors.assumption_in_force(assumptions, AssumptionKey.OCIT_LIVE, start + datetime.timedelta(n))[0]
+                or 0
+            )
+            for n in range((end - start).days)
+        )
+        rows.append(
+            [
+                period,
+                selectors.day_number(start),
+                selectors.day_number(end),
+                (end - start).days,
+                live_days,
+                *_in_force(assumptions, start),
+            ]
+        )
+    placeholders = ", ".join(["%s"] * (5 + len(AssumptionKey.values)))
     cursor.executemany(f"INSERT INTO benefits_calendar VALUES ({placeholders})", rows)  # noqa: S608
     cursor.execute("CREATE INDEX benefits_calendar_periods ON benefits_calendar (period, start_day)")
     cursor.execute("ANALYZE benefits_calendar")
+
+
+def _stocks(cursor):
+    """The daily running totals of the savings that build up (`metrics.STOCKS`), for all of OCIT.
+
+    Each live day, the reduction is (baseline per day − what closed episodes started that day), but only in
+    a week in which some episode closed (a week without records saves nothing, never the whole baseline).
+    What was avoided in the last `length` weeks is still being saved: the stock on a day is the running total
+    of reductions less the running total `length` weeks before. A day's saving is the stock × the cost of one
+    for a week ÷ 7.
+    """
+    cursor.execute(
+        "CREATE TEMPORARY TABLE benefits_stock (line varchar(20), day integer, stock double precision, "
+        "saving double precision, records integer)"
+    )
+    for line, stock in metrics.STOCKS.items():
+        cursor.execute(
+            f"""
+            INSERT INTO benefits_stock (line, day, stock, saving, records)
+            WITH started AS (
+                SELECT closed_day, SUM(COALESCE({stock.value}, 0)) AS amount, COUNT(*) AS records
+                FROM benefits_closure_facts GROUP BY closed_day
+            ), weeks AS (
+                SELECT closed_day - (closed_day + 5) % 7 AS week, COUNT(*) AS records
+                FROM benefits_closure_facts GROUP BY closed_day - (closed_day + 5) % 7
+            ), daily AS (
+                SELECT d.day, d.{stock.length} AS length, d.{stock.cost} AS cost, COALESCE(x.records, 0) AS records,
+                       CASE WHEN w.records > 0
+                            THEN d.ocit_live * (d.{stock.baseline} / {stock.per} - COALESCE(x.amount, 0))
+                            ELSE 0 END AS reduction
+                FROM benefits_days d
+                LEFT JOIN started x ON x.closed_day = d.day
+                LEFT JOIN weeks w ON w.week = d.week
+            ), running AS (
+                SELECT day, length, cost, records, SUM(reduction) OVER (ORDER BY day) AS total FROM daily
+            )
+            SELECT '{line}', r.day, r.total - COALESCE(e.total, 0), (r.total - COALESCE(e.total, 0)) * r.cost / 7.0,
+                   r.records
+            FROM running r LEFT JOIN running e ON e.day = r.day - CAST(7 * r.length AS integer)
+            """  # noqa: S608
+        )
+    cursor.execute("CREATE INDEX benefits_stock_days ON benefits_stock (line, day)")
+    cursor.execute("ANALYZE benefits_stock")
 
 
 def _population(cursor):
@@ -227,13 +320,14 @@ class _Median:
         return f"benefits_median({expression})"
 
 
-def _dialect(today):
+def _dialect(today, earliest):
     postgres = connection.vendor == "postgresql"
     return {
         "median": _Median(),
         "true": "TRUE" if postgres else "1",
         "false": "FALSE" if postgres else "0",
         "today": selectors.day_number(today),
+        "first": selectors.day_number(earliest) if earliest else 0,
     }
 
 

@@ -14,7 +14,8 @@ A point is **special cause variation** when any of the Making Data Count rules h
    (a point exactly on the mean breaks the run);
 3. it is part of a **trend**: 7 or more consecutive points each strictly higher (or each strictly lower)
    than the one before;
-4. it is one of **two out of three** consecutive points beyond the same near limit.
+4. it is one of **two out of three** consecutive points beyond the same near limit, on the same side of the
+   mean (a point beyond the process limit is beyond the near limit too).
 
 Everything else is **common cause variation**. A special-cause point is an *improvement* or a *concern*
 depending on which way is better for the measure (or *neither* for a measure with no better direction).
@@ -28,6 +29,9 @@ in any calculation: moving ranges, runs and trends are taken over the consecutiv
 
 Limits may be **re-based** at a known change such as a go-live: the mean and limits then come from the
 points on or after that date only, and only those points are judged.
+
+A measure that cannot go below a bound (a count, a length of stay) or above one (a percentage) has its
+process and near limits **cut at that bound**: a lower limit of −3 patients is drawn, and judged, as 0.
 
 Pure Python: no Django, no database. ``xmr()`` is the only entry point.
 """
@@ -108,7 +112,7 @@ class Chart:
         return self.mean is not None
 
 
-def xmr(series, *, better, target=None, rebase=None) -> Chart:
+def xmr(series, *, better, target=None, rebase=None, bounds=(None, None)) -> Chart:
     """Build an XmR chart from ``series``, a list of ``(date, value or None)`` in date order.
 
     ``better`` is ``"higher"``, ``"lower"`` or ``"neither"``: which way is an improvement.
@@ -116,6 +120,7 @@ def xmr(series, *, better, target=None, rebase=None) -> Chart:
     when at least two valued points fall on or after it (and some before), the mean and limits come from those
     points only,
     only they are judged, and the chart records ``rebased_at``; otherwise it is ignored.
+    ``bounds`` is ``(lowest, highest)`` the measure can take (``None``: unbounded); limits are cut at them.
     """
     if better not in BETTER_CHOICES:
         raise ValueError(f"better must be one of {BETTER_CHOICES}, not {better!r}")
@@ -149,9 +154,9 @@ def xmr(series, *, better, target=None, rebase=None) -> Chart:
     values = [points[i].value for i in valued]
     mean = fmean(values)
     mr_bar = fmean(abs(b - a) for a, b in itertools.pairwise(values))
-    upper, lower = mean + LIMIT_FACTOR * mr_bar, mean - LIMIT_FACTOR * mr_bar
-    near_upper = mean + NEAR_FRACTION * LIMIT_FACTOR * mr_bar
-    near_lower = mean - NEAR_FRACTION * LIMIT_FACTOR * mr_bar
+    upper, lower = _cut(mean + LIMIT_FACTOR * mr_bar, bounds), _cut(mean - LIMIT_FACTOR * mr_bar, bounds)
+    near_upper = _cut(mean + NEAR_FRACTION * LIMIT_FACTOR * mr_bar, bounds)
+    near_lower = _cut(mean - NEAR_FRACTION * LIMIT_FACTOR * mr_bar, bounds)
 
     sides = _sides(values, mean, upper, lower, near_upper, near_lower)
     for k, i in enumerate(valued):
@@ -175,6 +180,16 @@ def xmr(series, *, better, target=None, rebase=None) -> Chart:
         rebased_at,
         better,
     )
+
+
+def _cut(limit, bounds):
+    """A limit no further out than the values the measure can take."""
+    lowest, highest = bounds
+    if lowest is not None:
+        limit = max(limit, lowest)
+    if highest is not None:
+        limit = min(limit, highest)
+    return limit
 
 
 def _sides(values, mean, upper, lower, near_upper, near_lower):
@@ -204,8 +219,9 @@ def _sides(values, mean, upper, lower, near_upper, near_lower):
         for k in range(start, end + 1):
             by_trend[k] = steps[start]
 
-    # Rule 4: two of three consecutive points beyond the same near limit; flag those beyond.
-    beyond = [HIGH if v > near_upper else LOW if v < near_lower else "" for v in values]
+    # Rule 4: two of three consecutive points beyond the same near limit (so on the same side of the mean);
+    # flag those beyond. A point beyond the process limit is beyond the near limit too.
+    beyond = [HIGH if v > near_upper and v > mean else LOW if v < near_lower and v < mean else "" for v in values]
     for start in range(n - 2):
         window = range(start, start + 3)
         for side in (HIGH, LOW):

@@ -6,6 +6,7 @@ app_name = "benefits"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("metrics/<slug:key>/", views.metric, name="metric"),
+    path("metrics/<slug:key>/records/", views.figure, name="figure"),
     path("board-pack/", views.board_pack, name="board_pack"),
     path("finance/", views.finance, name="finance"),
     path("export/<slug:view>.csv", views.export, {"file_format": "csv"}, name="export_csv"),

@@ -3,14 +3,16 @@
 import csv
 import io
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from benefits import metrics, reports, selectors, tasks
-from benefits.forms import DashboardFilterForm
+from benefits.forms import DashboardFilterForm, FigureForm
+from ocit import audit
 from ocit.roles import can, requires
 
 
@@ -59,8 +61,79 @@ def metric(request, key):
     [item] = reports.series_for(filters, [metrics.BY_KEY[key]]) or [None]
     if item is None:
         raise Http404("Reported for all of OCIT only")
-    context = {"form": form, "filters": filters, "item": item, "area_name": metrics.AREAS[item.metric.area]}
+    drill = ""
+    if item.metric.records is not None:
+        lit = f"&lit={filters.team.pk}" if filters.team else ""
+        drill = f"{reverse('benefits:figure', args=[key])}?period={filters.period}{lit}&start="
+    context = {
+        "form": form,
+        "filters": filters,
+        "item": item,
+        "area_name": metrics.AREAS[item.metric.area],
+        "drill": drill,
+        "parts": reports.series_for(filters, metrics.parts_of(item.metric)) if metrics.parts_of(item.metric) else [],
+        "can_see_patients": can(request.user, "patient.view"),
+    }
     return _page(request, "benefits/metric.html", context)
+
+
+DRILL_PAGE_SIZE = 100
+
+
+@requires("dashboard.view")
+def figure(request, key):
+    """The records behind one figure: for LIT coordinators, the list (each view written to the access log); for
+    the programme board and administrators, the same page as counts only."""
+    metric = metrics.BY_KEY.get(key)
+    if metric is None or metric.records is None:
+        raise Http404("This figure is made from other figures, not straight from records")
+    form = FigureForm(request.GET)
+    if not form.is_valid():
+        return render(request, "benefits/figure.html", {"metric": metric, "form": form}, status=400)
+    period, start, team = form.cleaned_data["period"], form.cleaned_data["start"], form.cleaned_data["lit"]
+    if team is not None and not metric.per_lit:
+        raise Http404("Reported for all of OCIT only")
+    rows = selectors.figure_records(
+        records=metric.records, start=start, end=reports.period_end(period, start), team=team
+    )
+    counted = {row.patient_id for row in rows} if metric.records.distinct else rows
+    context = {
+        "metric": metric,
+        "form": form,
+        "period_label": reports.period_label(period, start),
+        "team": team,
+        "figure": selectors.metric_values(metric=key, period=period, team=team, start=start, end=start).first(),
+        "counted": len(counted),
+        "met": sum(row.met for row in rows),
+        "people": len({row.patient_id for row in rows}),
+        "by_lit": reports.records_by_lit(rows) if team is None else [],
+        "can_see_patients": can(request.user, "patient.view"),
+        "kind": "people"
+        if metric.records.distinct or metric.records.table == "contact"
+        else metrics.KINDS[metric.records.table],
+    }
+    if context["can_see_patients"]:
+        ids = sorted({row.patient_id for row in rows}) if context["kind"] == "people" else [row.id for row in rows]
+        page = Paginator(ids, DRILL_PAGE_SIZE).get_page(request.GET.get("page"))
+        listing = list(selectors.figure_listing(user=request.user, records=metric.records, ids=list(page)))
+        audit.log_list_access(actor=request.user, objects=listing, patient_id=_patient_of, via=request.get_full_path())
+        met = {row.id: row.met for row in rows}
+        context.update(page=page, listing=[(obj, met.get(obj.pk)) for obj in listing], query=_without_page(request))
+    return _page(request, "benefits/figure.html", context)
+
+
+def _patient_of(obj):
+    if hasattr(obj, "patient_id"):
+        return obj.patient_id
+    if hasattr(obj, "spell"):
+        return obj.spell.patient_id
+    return obj.pk
+
+
+def _without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @requires("dashboard.view")
@@ -74,23 +147,20 @@ def board_pack(request):
 def finance(request):
     assumptions = selectors.assumptions_by_key()
     lines = [
-        (metric, reports.assumption_context(metric, assumptions, timezone.localdate()))
-        for metric in metrics.for_area(metrics.Area.FINANCE)
+        (metric, reports.assumption_history(metric, assumptions))
+        for metric in metrics.METRICS
+        if metric.area == metrics.Area.FINANCE
     ]
-    return _page(request, "benefits/finance.html", {"years": reports.finance_by_year(), "lines": lines})
+    context = {"years": reports.plan_against_actual(), "goals": reports.goals(), "lines": lines}
+    return _page(request, "benefits/finance.html", context)
 
 
 @requires("dashboard.view")
 def export(request, view, file_format):
     _, filters = _filters(request)
     if view == "finance":
-        header = ["Financial year", "Saving", "Actual (£)", "Plan (£)"]
-        rows = [
-            [year, metric.name, round(actual, 2) if actual is not None else "", planned if planned is not None else ""]
-            for year, lines in reports.finance_by_year()
-            for metric, actual, planned in lines
-        ]
-        name = "ocit-finance"
+        header, rows = reports.plan_rows(reports.plan_against_actual())
+        name = "ocit-plan-against-actual"
     elif view == "summary":
         header, rows = reports.summary_rows(reports.series_for(filters), filters)
         name = f"ocit-summary-{filters.period}-{filters.start}-to-{filters.end}"

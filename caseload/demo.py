@@ -9,14 +9,16 @@ recent are still open, some waiting on the triage board.
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from caseload.models import (
+    REABLEMENT_SERVICES,
     Allocation,
     CarePackage,
     Contact,
     Episode,
     EpisodeStatus,
     Equipment,
-    FollowUp,
     Goal,
     GoalStatus,
     Locality,
@@ -28,6 +30,7 @@ from caseload.models import (
     Sex,
     Source,
 )
+from ocit import clock
 from ocit.identifiers import synthetic_nhs_numbers
 from ocit.models import LIT_ROLES, Discipline, User
 
@@ -37,46 +40,50 @@ INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters used in real inward codes
 GP_PRACTICES = ["M86001", "M86002", "M86004", "M86007", "M86010", "M86011", "M86013", "M86016", "M86019"]
 LANGUAGES = ["Punjabi", "Polish", "Urdu", "Gujarati", "Arabic", "Romanian", "Tigrinya"]
 
-# (service, share, sources, discipline usually needed)
-SERVICE_MIX = [
-    (
-        Service.UCR,
-        35,
-        [Source.GP, Source.AMBULANCE, Source.FRONT_DOOR, Source.SELF, Source.COMMUNITY],
-        Discipline.NURSE,
-    ),
-    (
-        Service.STEP_UP_REABLEMENT,
-        15,
-        [Source.GP, Source.SOCIAL_CARE, Source.SELF, Source.FRONT_DOOR],
-        Discipline.OCCUPATIONAL_THERAPIST,
-    ),
-    (Service.STEP_DOWN_REABLEMENT, 25, [Source.WARD], Discipline.OCCUPATIONAL_THERAPIST),
-    (Service.BED_BASED, 8, [Source.WARD], Discipline.SOCIAL_WORKER),
-    (Service.THERAPY_AT_HOME, 12, [Source.GP, Source.COMMUNITY, Source.WARD], Discipline.PHYSIOTHERAPIST),
-    (Service.OTHER, 5, [Source.SOCIAL_CARE, Source.OTHER, Source.SELF], ""),
-]
-SEQUELS = [
-    (Sequel.NO_ONGOING_SUPPORT, 42),
-    (Sequel.UNIVERSAL_SERVICES, 8),
-    (Sequel.LOW_LEVEL_SUPPORT, 14),
-    (Sequel.OTHER_SHORT_TERM, 4),
-    (Sequel.LONG_TERM_LOWER, 8),
-    (Sequel.LONG_TERM_SAME, 6),
-    (Sequel.LONG_TERM_HIGHER, 4),
-    (Sequel.RESIDENTIAL_CARE, 2),
-    (Sequel.NURSING_CARE, 1),
-    (Sequel.ADMITTED_TO_HOSPITAL, 6),
-    (Sequel.DIED, 2),
-    (Sequel.DECLINED, 3),
-]
-FOLLOW_UPS = [
-    (FollowUp.AT_HOME, 82),
-    (FollowUp.IN_HOSPITAL, 5),
-    (FollowUp.CARE_HOME, 4),
-    (FollowUp.DIED, 7),
-    (FollowUp.NOT_KNOWN, 2),
-]
+# Who works each service: the keyworker's discipline (reablement is delivered by reablement support workers,
+# with an occupational therapist's assessment for some).
+KEYWORKER = {
+    Service.UCR: [(Discipline.NURSE, 90), (Discipline.PHYSIOTHERAPIST, 5), (Discipline.OCCUPATIONAL_THERAPIST, 5)],
+    Service.STEP_UP_REABLEMENT: [(Discipline.SUPPORT_WORKER, 90), (Discipline.OCCUPATIONAL_THERAPIST, 10)],
+    Service.STEP_DOWN_REABLEMENT: [(Discipline.SUPPORT_WORKER, 90), (Discipline.OCCUPATIONAL_THERAPIST, 10)],
+    Service.BED_BASED: [(Discipline.SOCIAL_WORKER, 60), (Discipline.NURSE, 40)],
+    Service.THERAPY_AT_HOME: [(Discipline.PHYSIOTHERAPIST, 55), (Discipline.OCCUPATIONAL_THERAPIST, 45)],
+    Service.OTHER: [(Discipline.SOCIAL_WORKER, 55), (Discipline.NURSE, 45)],
+}
+# How long an episode lasts (days): (lowest, highest).
+LENGTH = {
+    Service.UCR: (1, 3),
+    Service.STEP_UP_REABLEMENT: (14, 42),
+    Service.STEP_DOWN_REABLEMENT: (14, 42),
+    Service.BED_BASED: (14, 42),
+    Service.THERAPY_AT_HOME: (14, 56),
+    Service.OTHER: (3, 28),
+}
+REASONS = {
+    Service.UCR: ["Fall at home, no serious injury", "Frailty decompensation", "Confusion", "Urgent catheter care"],
+    Service.STEP_UP_REABLEMENT: ["Reduced mobility", "Struggling to manage at home", "Carer breakdown"],
+    Service.STEP_DOWN_REABLEMENT: ["Discharged from hospital: reablement to regain independence"],
+    Service.BED_BASED: ["Discharged from hospital: rehabilitation in a community bed"],
+    Service.THERAPY_AT_HOME: ["Reduced mobility", "Falls risk", "Help with daily living"],
+    Service.OTHER: ["Social care assessment", "Care coordination", "Wound review and reduced mobility"],
+}
+# What happened next, before OCIT and once it was fully live: fewer people left needing long-term care [seed 001:
+# "people going through the trial team generally experience a reduced volume of ongoing care"].
+SEQUELS = {
+    Sequel.NO_ONGOING_SUPPORT: (36, 42),
+    Sequel.UNIVERSAL_SERVICES: (7, 8),
+    Sequel.LOW_LEVEL_SUPPORT: (12, 14),
+    Sequel.OTHER_SHORT_TERM: (5, 4),
+    Sequel.LONG_TERM_LOWER: (4.5, 4.5),
+    Sequel.LONG_TERM_SAME: (4.5, 3.8),
+    Sequel.LONG_TERM_HIGHER: (3.5, 2.6),
+    Sequel.DIED: (2, 2),
+    Sequel.DECLINED: (3, 3),
+}
+# Permanent care-home placements (%): after reablement 86% fewer than before OCIT [seed 000]; after other
+# services a little fewer.
+CARE_HOME = {"reablement": (1.0, 0.05), "other": (2.0, 1.9)}
+UCR_ADMITTED = 0.12  # UCR episodes that end in an emergency admission
 GOALS = [
     "Get washed and dressed on my own",
     "Make myself a hot drink and a meal",
@@ -108,10 +115,16 @@ PACKAGE_SERVICES = {Service.STEP_UP_REABLEMENT, Service.STEP_DOWN_REABLEMENT, Se
 CHUNK = 5_000
 
 
+# Residents aged 65+ by postcode district (demo values, for the rates per 100,000; 58,000 in all at Coventry's size).
+POPULATION_65_PLUS = {"CV1": 6000, "CV2": 11000, "CV3": 10500, "CV4": 7500, "CV5": 9000, "CV6": 10500, "CV7": 3500}
+
+
 def seed(ctx):
-    patients = _seed_patients(ctx)
-    _seed_episodes(ctx, patients)
-    return patients
+    """The demo patients and the localities' populations; their episodes come with the referrals that opened them
+    (see `referrals.demo`)."""
+    for district, population in POPULATION_65_PLUS.items():
+        Locality.objects.filter(postcode_district=district).update(population_65_plus=round(population * ctx.size))
+    return _seed_patients(ctx)
 
 
 def _seed_patients(ctx):
@@ -133,7 +146,7 @@ def _seed_patients(ctx):
                 nhs_number_unknown_reason="" if known else "Not yet traced on the national spine",
                 given_name=fake.first_name_female() if sex == Sex.FEMALE else fake.first_name_male(),
                 family_name=fake.last_name(),
-                date_of_birth=ctx.as_of.date() - datetime.timedelta(days=int(age * 365.25)),
+                date_of_birth=ctx.today - datetime.timedelta(days=int(age * 365.25)),
                 sex=sex,
                 address=f"{fake.building_number()} {fake.street_name()}, Coventry",
                 postcode=f"{district} {rng.randint(1, 9)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}",
@@ -155,100 +168,90 @@ def _seed_patients(ctx):
     return ctx.bulk_create(Patient, patients, "patients")
 
 
-def _staff_by_team(ctx):
+def staff_by_team():
     staff = {}
     for user in User.objects.filter(role__in=LIT_ROLES, is_active=True).order_by("email"):
         staff.setdefault(user.team_id, {}).setdefault(user.discipline, []).append(user)
     return staff
 
 
-def _seed_episodes(ctx, patients):
-    """Episodes in chunks of patients, each chunk with its children, so memory stays flat at any scale."""
-    standards = {(s.service, s.priority): s for s in ResponseStandard.objects.all()}
-    staff = _staff_by_team(ctx)
-    rng = ctx.rng
-    patients = sorted(patients, key=lambda patient: patient.created_at)
-    # The most recently referred patients are the ones still on the caseload today.
-    still_open = {patient.pk for patient in patients[-ctx.scale.open_episodes :]}
-    counts = dict.fromkeys(("episodes", "allocations", "contacts", "goals", "packages", "equipment"), 0)
-    for start in range(0, len(patients), CHUNK):
-        batch = EpisodeBatch(ctx, standards, staff)
-        for patient in patients[start : start + CHUNK]:
-            episodes = 1 + (rng.random() < 0.3)
-            for n in range(episodes):
-                batch.add(patient, open_now=patient.pk in still_open and n == episodes - 1)
-        for name, count in batch.save().items():
-            counts[name] += count
-        ctx.progress("episodes", min(start + CHUNK, len(patients)), len(patients))
-    return counts
+def choose(rng, weighted):
+    """One key of {key: weight} or of [(key, weight)], at random by weight."""
+    pairs = list(weighted.items()) if isinstance(weighted, dict) else weighted
+    return rng.choices([key for key, _ in pairs], [weight for _, weight in pairs])[0]
 
 
 class EpisodeBatch:
-    """Builds one chunk of episodes with their allocations, contacts, goals, packages and equipment."""
+    """Builds a chunk of episodes with their allocations, contacts, goals, packages and equipment.
 
-    def __init__(self, ctx, standards, staff):
-        self.ctx, self.rng, self.standards, self.staff = ctx, ctx.rng, standards, staff
+    An episode runs from the referral to its closure; one that would close after the demo's now is open (and a
+    recent one may still be awaiting allocation). Contacts fall between the first visit and the closure only,
+    so never while the person is in hospital.
+    """
+
+    def __init__(self, ctx):
+        self.ctx, self.rng = ctx, ctx.rng
+        self.standards = {(s.service, s.priority): s for s in ResponseStandard.objects.all()}
+        self.staff = staff_by_team()
         self.episodes = []
-        self.children = []  # (episode index, factory of child rows given the saved episode)
 
-    def add(self, patient, *, open_now):
+    def add(self, patient, *, service, source, received, reason="", days=None, awaiting=False):
+        """Add an episode received at a moment, lasting `days` (lowest, highest) or the service's usual length;
+        returns it (unsaved), with `closed_at` set when it has ended. `awaiting`: not yet allocated."""
         rng, ctx = self.rng, self.ctx
-        service, _, sources, discipline = rng.choices(SERVICE_MIX, [mix[1] for mix in SERVICE_MIX])[0]
         if service == Service.UCR:
             priority = Priority.URGENT
         else:
-            priority = rng.choices([Priority.URGENT, Priority.HIGH, Priority.ROUTINE], [1, 3, 6])[0]
+            priority = choose(rng, {Priority.URGENT: 1, Priority.HIGH: 3, Priority.ROUTINE: 6})
         standard = self.standards[(service, priority)]
-        awaiting = open_now and rng.random() < 0.2
-        if awaiting:  # referred recently; a few already past their standard
+        lowest, highest = days or LENGTH[service]
+        length = datetime.timedelta(days=rng.uniform(lowest, highest))
+        in_progress = awaiting or received + length > ctx.as_of
+        if in_progress and not awaiting and source != Source.WARD and rng.random() < 0.2:  # just referred
             received = ctx.as_of - datetime.timedelta(hours=rng.uniform(0, standard.hours * 1.25))
-        elif open_now:
-            received = ctx.as_of - datetime.timedelta(hours=rng.expovariate(1 / 60))
-        else:
-            received = ctx.moment_between(max(patient.created_at, ctx.start), ctx.as_of - datetime.timedelta(days=3))
-        due = received + datetime.timedelta(hours=standard.hours)
         episode = Episode(
             patient=patient,
-            team=patient.team,
+            team_id=patient.team_id,
             service=service,
-            source=rng.choice(sources),
+            source=source,
             priority=priority,
-            reason=rng.choice(
-                [
-                    "Fall at home",
-                    "Reduced mobility",
-                    "Struggling to manage at home",
-                    "Discharged from hospital",
-                    "Carer breakdown",
-                    "Confusion",
-                ]
-            ),
+            reason=reason or rng.choice(REASONS[service]),
             what_matters=rng.choice(GOALS),
-            discipline_needed=discipline,
+            discipline_needed=KEYWORKER[service][0][0],
             received_at=received,
             response_standard=standard.name,
-            due_by=due,
+            due_by=clock.after(received, hours=standard.hours),
             created_at=received,
         )
         if awaiting:
             episode.status = EpisodeStatus.AWAITING_ALLOCATION
+        elif in_progress and received > ctx.as_of - datetime.timedelta(hours=standard.hours * 1.25):
+            episode.status = EpisodeStatus.AWAITING_ALLOCATION if rng.random() < 0.6 else EpisodeStatus.ACTIVE
         else:
-            episode.status = EpisodeStatus.ACTIVE if open_now else EpisodeStatus.CLOSED
+            episode.status = EpisodeStatus.ACTIVE if in_progress else EpisodeStatus.CLOSED
+        if episode.status != EpisodeStatus.AWAITING_ALLOCATION:
             # Most are seen within the standard; some breach it.
             late = rng.random() < (0.22 if service == Service.UCR else 0.12)
             hours_to_first = standard.hours * (rng.uniform(1.05, 2.5) if late else rng.uniform(0.2, 0.95))
-            episode.first_contact_at = min(received + datetime.timedelta(hours=hours_to_first), ctx.as_of)
+            first = clock.after(received, hours=min(hours_to_first, length / datetime.timedelta(hours=2)))
+            episode.first_contact_at = first if first < ctx.as_of else None
         if episode.status == EpisodeStatus.CLOSED:
-            length = datetime.timedelta(days=rng.uniform(1, 6) if service == Service.UCR else rng.uniform(7, 42))
-            episode.closed_at = min(received + length, ctx.as_of - datetime.timedelta(hours=1))
-            episode.closed_at = max(episode.closed_at, episode.first_contact_at)
-            episode.sequel = rng.choices([s for s, _ in SEQUELS], [w for _, w in SEQUELS])[0]
+            episode.closed_at = max(received + length, episode.first_contact_at)
+            episode.sequel = self._sequel(service, episode.closed_at)
             episode.closure_reason = "Goals met" if episode.sequel == Sequel.NO_ONGOING_SUPPORT else ""
-            if service in PACKAGE_SERVICES and episode.closed_at + datetime.timedelta(days=91) < ctx.as_of:
-                episode.follow_up_91 = rng.choices([f for f, _ in FOLLOW_UPS], [w for _, w in FOLLOW_UPS])[0]
         elif episode.status == EpisodeStatus.ACTIVE:
-            episode.next_contact_on = ctx.as_of.date() + datetime.timedelta(days=rng.randint(0, 5))
+            episode.next_contact_on = ctx.today + datetime.timedelta(days=rng.randint(0, 5))
         self.episodes.append(episode)
+        return episode
+
+    def _sequel(self, service, closed_at):
+        rng, ctx = self.rng, self.ctx
+        if service == Service.UCR and rng.random() < UCR_ADMITTED:
+            return Sequel.ADMITTED_TO_HOSPITAL
+        before, after = CARE_HOME["reablement" if service in REABLEMENT_SERVICES else "other"]
+        if rng.random() * 100 < ctx.before_after(closed_at, before, after):
+            return choose(rng, {Sequel.RESIDENTIAL_CARE: 2, Sequel.NURSING_CARE: 1})
+        return choose(rng, {sequel: ctx.before_after(closed_at, *weights) for sequel, weights in SEQUELS.items()})
 
     def save(self):
         episodes = Episode.objects.bulk_create(self.episodes)
@@ -261,16 +264,18 @@ class EpisodeBatch:
         Goal.objects.bulk_create(rows["goals"])
         CarePackage.objects.bulk_create(rows["packages"])
         Equipment.objects.bulk_create(rows["equipment"])
+        self.episodes = []
         return {"episodes": len(episodes), **{name: len(objects) for name, objects in rows.items()}}
 
     def _children(self, episode, rows):
-        rng = self.rng
+        rng, ctx = self.rng, self.ctx
         team_staff = self.staff.get(episode.team_id, {})
-        pool = team_staff.get(episode.discipline_needed) or [u for group in team_staff.values() for u in group]
+        discipline = choose(rng, KEYWORKER[episode.service])
+        pool = team_staff.get(discipline) or [u for group in team_staff.values() for u in group]
         keyworker = rng.choice(pool)
         coordinator = (team_staff.get(Discipline.COORDINATOR) or [None])[0]
-        allocated = episode.received_at + datetime.timedelta(minutes=rng.uniform(5, 90))
-        allocated = min(allocated, episode.first_contact_at)
+        allocated = clock.after(episode.received_at, minutes=rng.uniform(5, 90))
+        allocated = min(allocated, episode.first_contact_at or ctx.as_of)
         rows["allocations"].append(
             Allocation(
                 episode=episode,
@@ -281,80 +286,103 @@ class EpisodeBatch:
                 allocated_by=coordinator,
             )
         )
-        end = episode.closed_at or self.ctx.as_of
-        visits = rng.randint(1, 8 if episode.closed_at else 4)
-        span = max((end - episode.first_contact_at).total_seconds(), 0)
-        for n in range(visits):
-            at = episode.first_contact_at + datetime.timedelta(seconds=span * n / visits)
-            attended = n == 0 or rng.random() < 0.92
-            rows["contacts"].append(
-                Contact(
-                    episode=episode,
-                    at=at,
-                    practitioner=keyworker,
-                    discipline=keyworker.discipline,
-                    attended=attended,
-                    not_attended_reason="" if attended else rng.choice(NOT_ATTENDED),
-                    location=rng.choices(["home", "phone", "clinic", "video"], [80, 14, 4, 2])[0],
-                    duration_minutes=rng.choice([20, 30, 45, 60, 90]),
-                    recorded_by=keyworker,
-                    created_at=at,
-                )
-            )
+        if episode.first_contact_at:
+            self._contacts(episode, keyworker, team_staff, rows)
         if episode.service != Service.UCR:
             for text in rng.sample(GOALS, rng.randint(1, 3)):
                 status = GoalStatus.OPEN
                 if episode.closed_at:
-                    status = rng.choices(
-                        [GoalStatus.ACHIEVED, GoalStatus.PARTLY, GoalStatus.NOT_ACHIEVED], [60, 25, 15]
-                    )[0]
+                    status = choose(rng, {GoalStatus.ACHIEVED: 60, GoalStatus.PARTLY: 25, GoalStatus.NOT_ACHIEVED: 15})
                 rows["goals"].append(
                     Goal(
                         episode=episode,
                         text=text,
                         status=status,
-                        created_at=episode.first_contact_at,
-                        target_date=(episode.received_at + datetime.timedelta(days=rng.randint(7, 42))).date(),
+                        created_at=episode.first_contact_at or allocated,
+                        target_date=timezone.localdate(episode.received_at)
+                        + datetime.timedelta(days=rng.randint(7, 42)),
                     )
                 )
-        if episode.service in PACKAGE_SERVICES:
-            calls = rng.choice([2, 3, 4])
-            start = Decimal(calls * 7 * rng.choice([0.5, 0.75, 1]))
-            rows["packages"].append(
-                CarePackage(
-                    episode=episode,
-                    stage="start",
-                    effective_on=episode.received_at.date(),
-                    hours_per_week=start,
-                    calls_per_day=calls,
-                    carers_per_call=rng.choice([1, 1, 2]),
-                    provider_type="reablement",
-                    recorded_by=keyworker,
-                    created_at=episode.received_at,
-                )
-            )
-            if episode.closed_at and episode.sequel not in (Sequel.DIED, Sequel.DECLINED):
-                end_calls = max(calls - rng.choice([0, 1, 2, 2]), 0)
-                rows["packages"].append(
-                    CarePackage(
-                        episode=episode,
-                        stage="end",
-                        effective_on=episode.closed_at.date(),
-                        hours_per_week=Decimal(end_calls * 7 * 0.5),
-                        calls_per_day=end_calls,
-                        carers_per_call=1 if end_calls else 0,
-                        provider_type="independent" if end_calls else "none",
-                        recorded_by=keyworker,
-                        created_at=episode.closed_at,
-                    )
-                )
-        if rng.random() < 0.3:
+        self._packages(episode, keyworker, rows)
+        if episode.first_contact_at and rng.random() < 0.3:
             for item in rng.sample(EQUIPMENT, rng.randint(1, 2)):
                 rows["equipment"].append(
                     Equipment(
-                        episode=episode, item=item, provided_on=episode.first_contact_at.date(), recorded_by=keyworker
+                        episode=episode,
+                        item=item,
+                        provided_on=timezone.localdate(episode.first_contact_at),
+                        recorded_by=keyworker,
                     )
                 )
+
+    def _contacts(self, episode, keyworker, team_staff, rows):
+        """Visits and calls from the first visit (face to face: it stops the response clock) to the closure."""
+        rng, ctx = self.rng, self.ctx
+        end = episode.closed_at or ctx.as_of
+        visits = rng.randint(1, 8 if episode.closed_at else 4)
+        span = max((end - episode.first_contact_at).total_seconds(), 0)
+        therapist = None
+        if episode.service in REABLEMENT_SERVICES and keyworker.discipline == Discipline.SUPPORT_WORKER:
+            # Some reablement has an occupational therapist's assessment at home.
+            therapist = rng.choice(team_staff.get(Discipline.OCCUPATIONAL_THERAPIST) or [keyworker])
+        for n in range(visits):
+            at = episode.first_contact_at + datetime.timedelta(seconds=span * n / visits)
+            by = therapist if therapist and n == 1 and rng.random() < 0.15 else keyworker
+            attended = n == 0 or rng.random() < 0.92
+            location = "home" if n == 0 else choose(rng, {"home": 80, "phone": 14, "clinic": 4, "video": 2})
+            rows["contacts"].append(
+                Contact(
+                    episode=episode,
+                    at=at,
+                    practitioner=by,
+                    discipline=by.discipline,
+                    attended=attended,
+                    not_attended_reason="" if attended else rng.choice(NOT_ATTENDED),
+                    location=location,
+                    duration_minutes=rng.choice([20, 30, 45, 60, 90]),
+                    recorded_by=by,
+                    created_at=at,
+                )
+            )
+
+    def _packages(self, episode, keyworker, rows):
+        """Care at home at the start and the end: reablement calls tapering to what the person needs after
+        (e.g. 4 calls a day down to 2 [seed 001]), a long-term package for those who leave needing one."""
+        rng = self.rng
+        long_term = episode.sequel in (Sequel.LONG_TERM_LOWER, Sequel.LONG_TERM_SAME, Sequel.LONG_TERM_HIGHER)
+        if episode.service not in PACKAGE_SERVICES and not long_term:
+            return
+        calls = rng.choice([2, 3, 4])
+        start = dict(calls_per_day=calls, carers_per_call=rng.choice([1, 1, 2]), provider_type="reablement")
+        if episode.service not in PACKAGE_SERVICES:  # the care at home the person had before
+            start = dict(calls_per_day=calls - 1, carers_per_call=1, provider_type="independent")
+        rows["packages"].append(
+            CarePackage(
+                episode=episode,
+                stage="start",
+                effective_on=timezone.localdate(episode.received_at),
+                hours_per_week=Decimal(start["calls_per_day"] * 7 * rng.choice([0.5, 0.75, 1])),
+                recorded_by=keyworker,
+                created_at=episode.received_at,
+                **start,
+            )
+        )
+        if not episode.closed_at or episode.sequel in (Sequel.DIED, Sequel.DECLINED, Sequel.ADMITTED_TO_HOSPITAL):
+            return
+        end_calls = choose(rng, {1: 35, 2: 40, 3: 18, 4: 7}) if long_term else 0
+        rows["packages"].append(
+            CarePackage(
+                episode=episode,
+                stage="end",
+                effective_on=timezone.localdate(episode.closed_at),
+                hours_per_week=Decimal(end_calls * 7 * rng.choice([0.5, 0.75])),
+                calls_per_day=end_calls,
+                carers_per_call=1 if end_calls else 0,
+                provider_type="independent" if end_calls else "none",
+                recorded_by=keyworker,
+                created_at=episode.closed_at,
+            )
+        )
 
 
 def clear():

@@ -180,7 +180,7 @@ class Sequel(models.TextChoices):
 
 
 class FollowUp(models.TextChoices):
-    """Where the person was 91 days after leaving reablement."""
+    """Where the person was 91 days after leaving hospital into reablement or rehabilitation (ASCOF)."""
 
     NOT_DUE = "not_due", "Not yet due"
     AT_HOME = "at_home", "At home"
@@ -203,16 +203,17 @@ class Episode(models.Model):
     discipline_needed = models.CharField(max_length=32, choices=Discipline.choices, blank=True)
     received_at = models.DateTimeField(help_text="When the referral was received.")
     response_standard = models.CharField(max_length=60)
-    due_by = models.DateTimeField(help_text="Received at plus the response standard for the service and priority.")
-    first_contact_at = models.DateTimeField(null=True, blank=True, help_text="The first attended contact.")
+    due_by = models.DateTimeField(
+        help_text="Received at plus the response standard for the service and priority, in elapsed time."
+    )
+    first_contact_at = models.DateTimeField(
+        null=True, blank=True, help_text="The first attended face-to-face contact: it stops the response clock."
+    )
     next_contact_on = models.DateField(null=True, blank=True, help_text="The next planned visit or call.")
     status = models.CharField(max_length=24, choices=EpisodeStatus.choices, default=EpisodeStatus.AWAITING_ALLOCATION)
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=200, blank=True)
     sequel = models.CharField(max_length=32, choices=Sequel.choices, blank=True)
-    follow_up_91 = models.CharField(
-        max_length=16, choices=FollowUp.choices, default=FollowUp.NOT_DUE, verbose_name="91-day follow-up"
-    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -337,6 +338,11 @@ class ContactLocation(models.TextChoices):
     WARD = "ward", "Hospital ward"
     PHONE = "phone", "Phone"
     VIDEO = "video", "Video"
+
+
+# A call is not a visit: only these stop a response-standard clock (the UCR 2-hour standard counts the first
+# face-to-face contact).
+FACE_TO_FACE = (ContactLocation.HOME, ContactLocation.CLINIC, ContactLocation.WARD)
 
 
 class Contact(models.Model):

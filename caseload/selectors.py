@@ -78,6 +78,15 @@ def episodes_for(*, user):
     return Episode.objects.none()
 
 
+def episodes_by_ids(*, user, ids):
+    """The episodes with these ids that the user may see (for a list of the records behind a figure)."""
+    return episodes_for(user=user).filter(pk__in=ids).order_by("received_at", "pk")
+
+
+def patients_by_ids(*, user, ids):
+    return patients_for(user=user).filter(pk__in=ids).order_by("family_name", "given_name", "pk")
+
+
 def episode_get(*, user, pk):
     return get_object_or_404(episodes_for(user=user), pk=pk)
 

@@ -207,7 +207,6 @@ class EpisodeSerializer(serializers.ModelSerializer):
             "closed_at",
             "closure_reason",
             "sequel",
-            "follow_up_91",
             "version",
         ]
         read_only_fields = fields

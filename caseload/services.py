@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from caseload.models import (
+    FACE_TO_FACE,
     Allocation,
     AllocationRole,
     CarePackage,
@@ -27,7 +28,7 @@ from caseload.models import (
     ResponseStandard,
     Sequel,
 )
-from ocit import audit
+from ocit import audit, clock
 from ocit.errors import Conflict
 from ocit.identifiers import normalise_nhs_number, normalise_postcode, postcode_district
 from ocit.models import LIT_ROLES, AuditAction
@@ -239,7 +240,7 @@ def episode_open(
         discipline_needed=discipline_needed,
         received_at=received_at,
         response_standard=standard.name,
-        due_by=received_at + datetime.timedelta(hours=standard.hours),
+        due_by=clock.after(received_at, hours=standard.hours),
     )
     episode.full_clean(validate_constraints=False)
     if Episode.objects.filter(patient=patient, service=service).exclude(status=EpisodeStatus.CLOSED).exists():
@@ -275,7 +276,7 @@ def episode_update(*, actor, episode, version, values):
     if values.get("priority") and values["priority"] != episode.priority:
         standard = response_standard_for(service=episode.service, priority=values["priority"])
         values["response_standard"] = standard.name
-        values["due_by"] = episode.received_at + datetime.timedelta(hours=standard.hours)
+        values["due_by"] = clock.after(episode.received_at, hours=standard.hours)
     changes = {}
     for name, new in values.items():
         old = getattr(episode, name)
@@ -386,7 +387,7 @@ def contact_record(
     practitioner=None,
     next_contact_on=None,
 ):
-    """Record a visit or call. The first attended contact stops the response-standard clock."""
+    """Record a visit or call. The first attended face-to-face contact stops the response-standard clock."""
     episode = _lock(Episode, episode.pk)
     practitioner = practitioner or actor
     errors = {}
@@ -421,7 +422,8 @@ def contact_record(
     contact.save()
     audit.record_create(obj=contact, actor=actor, patient_id=episode.patient_id)
     values = {}
-    if attended and (episode.first_contact_at is None or at < episode.first_contact_at):
+    face_to_face = attended and location in FACE_TO_FACE
+    if face_to_face and (episode.first_contact_at is None or at < episode.first_contact_at):
         values["first_contact_at"] = at
     if next_contact_on:
         values["next_contact_on"] = next_contact_on

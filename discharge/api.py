@@ -29,6 +29,7 @@ STALE = OpenApiResponse(
     description="Changed by someone else since you read it (detail, current values and version), "
     "or the patient has already been discharged."
 )
+LIT_ONLY = OpenApiResponse(description="LIT staff only.")
 CLOSED = OpenApiResponse(description="The patient has already been discharged, or the move is not allowed now.")
 SPELL_PK = OpenApiParameter("spell_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The hospital stay's id.")
 
@@ -97,6 +98,26 @@ class SpellViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, DischargeAP
         spell = self.get_object()
         values = validated_input(s.SpellUpdateSerializer, request, partial=True)
         spell = services.spell_update(actor=request.user, spell=spell, **values)
+        return self._respond(spell)
+
+    @extend_schema(
+        request=s.FollowUpSerializer,
+        responses={
+            200: s.SpellSerializer,
+            400: BAD_INPUT,
+            403: OpenApiResponse(description="LIT staff only."),
+            409: STALE,
+        },
+        description="Record where the person was 91 days after a discharge into reablement or rehabilitation "
+        "(pathway 1 or 2), once that day has come. LIT staff only.",
+    )
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, pk=None):
+        spell = self.get_object()
+        values = validated_input(s.FollowUpSerializer, request)
+        spell = services.spell_follow_up(
+            actor=request.user, spell=spell, version=values["version"], follow_up=values["follow_up_91"]
+        )
         return self._respond(spell)
 
     @extend_schema(

@@ -2,7 +2,10 @@
 
 import datetime
 
-from caseload.models import Patient
+from django.utils import timezone
+
+from caseload.demo import choose
+from caseload.models import FollowUp
 from discharge.models import Delay, DelayReason, NctrPeriod, Spell, Ward, WardStay
 
 SPECIALTIES = [
@@ -35,6 +38,15 @@ CRITERIA = [
     "",
 ]
 DESTINATIONS = {0: "usual_residence", 1: "usual_residence", 2: "community_bed", 3: "care_home"}
+# Where people discharged into reablement or rehabilitation were 91 days later; more at home with OCIT.
+FOLLOW_UPS = {
+    FollowUp.AT_HOME: 82,
+    FollowUp.IN_HOSPITAL: 6,
+    FollowUp.CARE_HOME: 4,
+    FollowUp.DIED: 6,
+    FollowUp.NOT_KNOWN: 2,
+}
+AT_HOME_91_DAYS = (76, 86)  # weight of "at home", before OCIT and once it was fully live
 REASON_WEIGHTS = {
     "awaiting-package-of-care": 8,
     "awaiting-reablement": 6,
@@ -54,6 +66,7 @@ SITES = [
 
 
 def seed(ctx, *, ward_user):
+    """The wards; the hospital stays come with the referrals and journeys of `referrals.demo`."""
     wards = []
     for prefix, site in SITES[: ctx.scale.sites]:
         for code, name, specialty in SPECIALTIES:
@@ -68,84 +81,64 @@ def seed(ctx, *, ward_user):
             )
             wards.append(ward)
     ward_user.wards.set(wards[1:3])  # the demo ward login works on two care-of-the-elderly wards
-
-    patient_ids = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
-    ctx.rng.shuffle(patient_ids)
-    on_wards_now, past = patient_ids[: ctx.scale.open_spells], patient_ids[ctx.scale.open_spells :]
-    spells = [_open_spell(ctx, patient_id, ctx.rng.choice(wards)) for patient_id in on_wards_now]
-    spells += [_past_spell(ctx, patient_id, ctx.rng.choice(wards)) for patient_id in past[: len(past) * 3 // 5]]
-    spells = ctx.bulk_create(Spell, spells, "hospital stays")
-    _seed_stays_and_delays(ctx, spells)
-    return spells
+    return wards
 
 
-def _open_spell(ctx, patient_id, ward):
-    rng = ctx.rng
-    admitted = ctx.as_of - datetime.timedelta(hours=rng.expovariate(1 / (24 * 7)))
-    return Spell(
-        patient_id=patient_id,
-        ward=ward,
-        admitted_at=admitted,
-        created_at=admitted,
-        admission_method="emergency" if rng.random() < 0.9 else "elective",
-        expected_discharge_on=(admitted + datetime.timedelta(days=rng.randint(2, 10))).date()
-        if rng.random() < 0.85
-        else None,
-        clinical_criteria=rng.choice(CRITERIA),
-    )
+class SpellBatch:
+    """Builds hospital stays with their ward stay, no-criteria-to-reside period, delay reason and 91-day follow-up.
 
-
-def _past_spell(ctx, patient_id, ward):
-    rng = ctx.rng
-    stay = datetime.timedelta(hours=4 + rng.expovariate(1 / (24 * 8)))
-    # Discharged at any time up to the demo's "now", so recent weeks have their full share of discharges.
-    admitted = ctx.moment_between(ctx.start, ctx.as_of - stay - datetime.timedelta(hours=1))
-    pathway = rng.choices([0, 1, 2, 3], [55, 38, 5, 2])[0]
-    return Spell(
-        patient_id=patient_id,
-        ward=ward,
-        admitted_at=admitted,
-        discharged_at=admitted + stay,
-        created_at=admitted,
-        admission_method="emergency" if rng.random() < 0.9 else "elective",
-        expected_discharge_on=(admitted + datetime.timedelta(days=rng.randint(2, 10))).date(),
-        pathway=pathway,
-        destination=DESTINATIONS[pathway],
-    )
-
-
-def _seed_stays_and_delays(ctx, spells):
-    """A ward stay per spell; for about half, a no-criteria-to-reside period and the reasons for the delay.
-
-    Past delays shrink over the years (the pull model at work): about 4 days before OCIT, nearer 2 now.
+    A stay runs from admission to the discharge ready date (`days_to_ready`), then waits `delay_days` for the
+    right provision; one that would end after the demo's now is still open.
     """
-    rng = ctx.rng
-    reasons = list(DelayReason.objects.order_by("code"))
-    weights = [REASON_WEIGHTS.get(reason.code, 1) for reason in reasons]
-    stays, periods, delays = [], [], []
-    today = ctx.as_of.date()
-    for spell in spells:
-        stays.append(
-            WardStay(spell=spell, ward_id=spell.ward_id, started_at=spell.admitted_at, ended_at=spell.discharged_at)
+
+    def __init__(self, ctx, wards):
+        self.ctx, self.rng, self.wards = ctx, ctx.rng, wards
+        self.reasons = list(DelayReason.objects.order_by("code"))
+        self.weights = [REASON_WEIGHTS.get(reason.code, 1) for reason in self.reasons]
+        self.spells = []  # (spell, ready_on)
+
+    def add(self, patient_id, *, admitted, days_to_ready, delay_days, pathway, destination, emergency=True):
+        rng, ctx = self.rng, self.ctx
+        ready = admitted + datetime.timedelta(days=days_to_ready)
+        discharged = ready + datetime.timedelta(days=delay_days, hours=rng.uniform(1, 6))
+        spell = Spell(
+            patient_id=patient_id,
+            ward=rng.choice(self.wards),
+            admitted_at=admitted,
+            created_at=admitted,
+            admission_method="emergency" if emergency else "elective",
+            expected_discharge_on=timezone.localdate(admitted) + datetime.timedelta(days=rng.randint(2, 10))
+            if rng.random() < 0.85
+            else None,
+            clinical_criteria=rng.choice(CRITERIA),
         )
-        if rng.random() > 0.5:
-            continue
-        admitted_on = spell.admitted_at.date()
-        if spell.discharged_at:
-            left_on = spell.discharged_at.date()
-            progress = (spell.admitted_at - ctx.start) / (ctx.as_of - ctx.start)
-            delay_days = min(int(rng.expovariate(1 / (4 - 2 * progress))), (left_on - admitted_on).days)
-            ready_on = left_on - datetime.timedelta(days=delay_days)
-        else:
-            left_on = None
-            ready_on = today - datetime.timedelta(days=min(int(rng.expovariate(1 / 3)), (today - admitted_on).days))
-        periods.append(NctrPeriod(spell=spell, started_on=ready_on, ended_on=left_on))
-        if (left_on or today) > ready_on:
-            reason = rng.choices(reasons, weights)[0]
-            delays.append(Delay(spell=spell, reason=reason, started_on=ready_on, ended_on=left_on))
-    ctx.bulk_create(WardStay, stays, "ward stays")
-    ctx.bulk_create(NctrPeriod, periods, "no-criteria-to-reside periods")
-    ctx.bulk_create(Delay, delays, "delays")
+        if discharged < ctx.as_of:
+            spell.discharged_at, spell.pathway, spell.destination = discharged, pathway, destination
+            if pathway in (1, 2) and discharged + datetime.timedelta(days=91) < ctx.as_of:
+                at_home = ctx.before_after(discharged, *AT_HOME_91_DAYS)
+                spell.follow_up_91 = choose(rng, {**FOLLOW_UPS, FollowUp.AT_HOME: at_home})
+        self.spells.append((spell, timezone.localdate(ready) if ready < ctx.as_of else None))
+        return spell
+
+    def save(self):
+        saved = Spell.objects.bulk_create([spell for spell, _ in self.spells])
+        stays, periods, delays = [], [], []
+        for spell, (_, ready_on) in zip(saved, self.spells, strict=True):
+            stays.append(
+                WardStay(spell=spell, ward_id=spell.ward_id, started_at=spell.admitted_at, ended_at=spell.discharged_at)
+            )
+            if ready_on is None:
+                continue
+            left_on = timezone.localdate(spell.discharged_at) if spell.discharged_at else None
+            periods.append(NctrPeriod(spell=spell, started_on=ready_on, ended_on=left_on))
+            if (left_on or self.ctx.today) > ready_on:
+                reason = self.rng.choices(self.reasons, self.weights)[0]
+                delays.append(Delay(spell=spell, reason=reason, started_on=ready_on, ended_on=left_on))
+        WardStay.objects.bulk_create(stays)
+        NctrPeriod.objects.bulk_create(periods)
+        Delay.objects.bulk_create(delays)
+        self.spells = []
+        return {"spells": len(saved), "ward stays": len(stays), "NCTR periods": len(periods), "delays": len(delays)}
 
 
 def clear():

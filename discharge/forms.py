@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from caseload.forms import NHSForm
+from caseload.models import FollowUp
 from discharge.models import Pathway
 
 
@@ -62,6 +63,20 @@ class PathwayForm(NHSForm):
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the discharge pathway"},
+    )
+
+
+class FollowUpForm(NHSForm):
+    """Where the person was 91 days after a discharge into reablement or rehabilitation."""
+
+    prefix = "follow-up"
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    follow_up_91 = forms.ChoiceField(
+        label="Where was the person 91 days after discharge?",
+        choices=[(value, label) for value, label in FollowUp.choices if value != FollowUp.NOT_DUE],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the person was 91 days after discharge"},
     )
 
 

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from caseload.models import Patient
+from caseload.models import FollowUp, Patient
 
 
 class Ward(models.Model):
@@ -56,6 +56,13 @@ class Spell(models.Model):
     discharged_at = models.DateTimeField(null=True, blank=True)
     destination = models.CharField(max_length=24, choices=Destination.choices, blank=True)
     pathway = models.PositiveSmallIntegerField(choices=Pathway.choices, null=True, blank=True)
+    follow_up_91 = models.CharField(
+        max_length=16,
+        choices=FollowUp.choices,
+        default=FollowUp.NOT_DUE,
+        verbose_name="91 days after discharge",
+        help_text="Where the person was 91 days after a discharge into reablement or rehabilitation.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)

@@ -55,6 +55,20 @@ def spells_for(*, user):
     return Spell.objects.filter(Q(ward__in=wards_for(user=user))).select_related("patient", "ward")
 
 
+def spells_by_ids(*, user, ids):
+    """The hospital stays with these ids that the user may see."""
+    return spells_for(user=user).filter(pk__in=ids).select_related("ward").order_by("admitted_at", "pk")
+
+
+def nctr_periods_by_ids(*, user, ids):
+    """No-criteria-to-reside periods with these ids, of the stays the user may see."""
+    return (
+        NctrPeriod.objects.filter(pk__in=ids, spell__in=spells_for(user=user))
+        .select_related("spell__patient", "spell__ward")
+        .order_by("started_on", "pk")
+    )
+
+
 def spell_get(*, user, pk):
     """A stay the user may see, with its discharge status; 404 otherwise (nothing leaks)."""
     return get_object_or_404(with_discharge_status(spells_for(user=user)), pk=pk)

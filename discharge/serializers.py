@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from caseload import selectors as caseload_selectors
+from caseload.models import FollowUp
 from caseload.serializers import VERSION_HELP, VersionedInput, VisiblePatientField
 from discharge import selectors
 from discharge.models import AdmissionMethod, Delay, Destination, NctrPeriod, Pathway, Spell, Ward
@@ -85,6 +86,7 @@ class SpellSerializer(serializers.ModelSerializer):
             "delay_reason",
             "referral",
             "referral_status",
+            "follow_up_91",
             "version",
         ]
         read_only_fields = fields
@@ -140,6 +142,13 @@ class SpellUpdateSerializer(VersionedInput):
         required=False, allow_blank=True, help_text="Clinical criteria for discharge."
     )
     pathway = serializers.ChoiceField(choices=Pathway.choices, required=False, help_text="The pathway decided on.")
+
+
+class FollowUpSerializer(VersionedInput):
+    follow_up_91 = serializers.ChoiceField(
+        choices=[(value, label) for value, label in FollowUp.choices if value != FollowUp.NOT_DUE],
+        help_text="Where the person was 91 days after a discharge on pathway 1 or 2.",
+    )
 
 
 class TransferSerializer(serializers.Serializer):

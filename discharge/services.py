@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from discharge.models import Delay, NctrPeriod, Spell, WardStay
+from caseload.models import FollowUp
+from discharge.models import Delay, NctrPeriod, Pathway, Spell, WardStay
 from ocit import audit
 from ocit.errors import Conflict
 from ocit.models import AuditAction, Role
@@ -139,6 +140,43 @@ def spell_update(*, actor, spell, version, expected_discharge_on=None, clinical_
     if changes:
         Spell.objects.filter(pk=spell.pk).update(version=F("version") + 1)
         spell.refresh_from_db()
+    return spell
+
+
+FOLLOW_UP_AFTER = datetime.timedelta(days=91)
+
+
+def follow_up_due_on(spell):
+    """The day a discharge into reablement or rehabilitation is followed up, or None for any other stay."""
+    if spell.discharged_at is None or spell.pathway not in (Pathway.P1, Pathway.P2):
+        return None
+    return timezone.localdate(spell.discharged_at + FOLLOW_UP_AFTER)
+
+
+@transaction.atomic
+def spell_follow_up(*, actor, spell, follow_up, version=None):
+    """Where the person was 91 days after a discharge into reablement or rehabilitation (pathway 1 or 2): the
+    LIT asks once that day has come (ASCOF: still at home 91 days after discharge)."""
+    if not can(actor, "referral.decide"):
+        raise PermissionDenied
+    spell = Spell.objects.select_for_update().get(pk=spell.pk)
+    if version is not None and int(version) != spell.version:
+        raise Conflict(
+            "This hospital stay was changed by someone else since you opened it. Check it and try again.",
+            version=spell.version,
+            current={"follow_up_91": spell.follow_up_91},
+        )
+    due = follow_up_due_on(spell)
+    if due is None:
+        raise ValidationError(
+            {"follow_up_91": ["Only a discharge into reablement or rehabilitation (pathway 1 or 2) is followed up."]}
+        )
+    if timezone.localdate() < due:
+        raise ValidationError({"follow_up_91": [f"The 91-day follow-up is due on {due:%-d %B %Y}, not before."]})
+    if follow_up not in FollowUp.values or follow_up == FollowUp.NOT_DUE:
+        raise ValidationError({"follow_up_91": ["Choose where the person was 91 days after discharge."]})
+    if audit.record_update(obj=spell, actor=actor, values={"follow_up_91": follow_up}, patient_id=spell.patient_id):
+        _bump(spell, [])
     return spell
 
 

@@ -129,6 +129,13 @@ def _spell_page(request, spell, conflict=None, **bound_forms):
         "failed": next((name for name, form in bound_forms.items() if form is not None), ""),
         "failed_form": next((form for form in bound_forms.values() if form is not None), None),
     }
+    follow_up_due = services.follow_up_due_on(spell)
+    context["follow_up_due"] = follow_up_due
+    if follow_up_due and can(request.user, "referral.decide"):
+        context["can_follow_up"] = follow_up_due <= timezone.localdate()
+        context["follow_up_form"] = bound_forms.get("follow_up_form") or forms.FollowUpForm(
+            initial={**version, "follow_up_91": spell.follow_up_91}
+        )
     if can_edit:
         context.update(
             ward_round_form=bound_forms.get("ward_round_form")
@@ -205,6 +212,18 @@ def spell_pathway(request, pk):
 
     form = forms.PathwayForm(request.POST)
     return _spell_form_post(request, pk, form, call, "pathway_form", "pathway", "Pathway decision saved for {name}.")
+
+
+@require_POST
+@requires("referral.decide")  # the LIT follows up the people it stepped down
+def spell_follow_up(request, pk):
+    def call(spell, *, version, follow_up_91):
+        services.spell_follow_up(actor=request.user, spell=spell, version=version, follow_up=follow_up_91)
+
+    form = forms.FollowUpForm(request.POST)
+    return _spell_form_post(
+        request, pk, form, call, "follow_up_form", "follow-up", "91-day follow-up recorded for {name}."
+    )
 
 
 @require_POST

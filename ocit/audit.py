@@ -103,6 +103,21 @@ def log_access(*, actor, patient_id, obj, via, action=AccessAction.VIEW):
     )
 
 
+def log_list_access(*, actor, objects, patient_id, via, action=AccessAction.VIEW):
+    """One access-log row per record a list shows, written in one insert; `patient_id(obj)` names its patient."""
+    return AccessLog.objects.bulk_create(
+        AccessLog(
+            actor=actor,
+            action=action,
+            patient_id=patient_id(obj),
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            via=via[:300],
+        )
+        for obj in objects
+    )
+
+
 def log_bulk(*, model, count, process, reason):
     """One change-log row for a bulk insert by a process (demo data, imports), rather than one per row."""
     return ChangeLog.objects.create(

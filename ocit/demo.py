@@ -21,6 +21,8 @@ from ocit.models import Discipline, Role, User
 
 BATCH = 5_000
 DEMO_DOMAIN = "ocit.test"
+COVENTRY_PATIENTS_A_YEAR = 6_000  # OCIT's first year: "more than 6,000 patients" [seed 000]
+RAMP = datetime.timedelta(days=91)  # improvements reach their full effect three months after go-live
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Context:
     as_of: datetime.datetime  # the demo's "now": data is in the past of it, waiting lists end at it
     password: str
     out: object = sys.stdout
+    go_live: datetime.date | None = None  # the demo's history changes from this day (None: no change)
     rng: random.Random = dataclasses.field(init=False)
     fake: Faker = dataclasses.field(init=False)
 
@@ -60,18 +63,44 @@ class Context:
         self.fake.seed_instance(self.seed)
 
     @classmethod
-    def create(cls, *, scale, seed, day, password, out=sys.stdout):
-        """As of noon on the given day; without a day, as of the current hour (so the demo looks live)."""
+    def create(cls, *, scale, seed, day, password, out=sys.stdout, go_live=None):
+        """As of noon on the given day; without a day, as of the current hour (so the demo looks live).
+
+        Kept in UTC, so that every duration the demo adds to it is elapsed time (see `ocit.clock`).
+        """
         if day is None:
             as_of = timezone.localtime().replace(minute=0, second=0, microsecond=0)
         else:
             as_of = datetime.datetime.combine(day, datetime.time(12), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
-        return cls(SCALES[scale], seed, as_of, password, out)
+        return cls(SCALES[scale], seed, as_of.astimezone(datetime.UTC), password, out, go_live)
+
+    @property
+    def today(self):
+        """The demo's day in Coventry."""
+        return timezone.localdate(self.as_of)
 
     @property
     def start(self):
         """When the demo history begins."""
         return self.as_of - datetime.timedelta(days=365 * self.scale.years)
+
+    @property
+    def size(self):
+        """Patients a year relative to Coventry's: absolute figures (baselines, populations) scale with it."""
+        return self.scale.patients / self.scale.years / COVENTRY_PATIENTS_A_YEAR
+
+    def effect(self, moment):
+        """How far the service's improvements had gone at a moment: 0 before go-live, 1 three months after."""
+        if self.go_live is None:
+            return 1.0
+        since = timezone.localtime(moment) - datetime.datetime.combine(
+            self.go_live, datetime.time(), tzinfo=timezone.get_current_timezone()
+        )
+        return min(max(since / RAMP, 0.0), 1.0)
+
+    def before_after(self, moment, before, after):
+        """A rate of the demo at a moment: `before` go-live, moving to `after` as the improvements take effect."""
+        return before + (after - before) * self.effect(moment)
 
     def moment_between(self, start, end):
         """A random time between two datetimes."""

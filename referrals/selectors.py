@@ -9,7 +9,7 @@ from discharge import selectors as discharge_selectors
 from discharge.models import Spell
 from ocit.models import Role
 from ocit.roles import can
-from referrals.models import OPEN_STATUSES, Referral
+from referrals.models import OPEN_STATUSES, Referral, ReferralStatus
 
 
 def referrals_for(*, user):
@@ -19,6 +19,11 @@ def referrals_for(*, user):
     if user.role == Role.WARD_STAFF:
         return referrals.filter(spell__ward__in=discharge_selectors.wards_for(user=user))
     return referrals
+
+
+def referrals_by_ids(*, user, ids):
+    """The referrals with these ids that the user may see."""
+    return referrals_for(user=user).filter(pk__in=ids).order_by("received_at", "pk")
 
 
 def referral_get(*, user, pk):
@@ -61,6 +66,11 @@ def spells_in_locality(*, user, team=None):
 
 def referrals_for_reporting():
     return Referral.objects.all()
+
+
+def referrals_accepted_for_reporting():
+    """The referrals OCIT took on: accepted, or accepted and since completed."""
+    return Referral.objects.filter(status__in=[ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED])
 
 
 def earliest_change_since(moment):

@@ -15,7 +15,7 @@ from caseload import services as caseload_services
 from caseload.models import Episode, EpisodeStatus, Service, Source
 from discharge import services as discharge_services
 from discharge.models import Destination, Pathway
-from ocit import audit
+from ocit import audit, clock
 from ocit.errors import Conflict
 from ocit.models import AuditAction, Role
 from ocit.roles import can
@@ -106,7 +106,7 @@ def referral_raise(
         requested_service=requested_service,
         urgency=urgency,
         received_at=received_at,
-        decision_due_by=received_at + datetime.timedelta(hours=standard.hours),
+        decision_due_by=clock.after(received_at, hours=standard.hours),
         raised_by=actor,
     )
     referral.full_clean(validate_constraints=False)

@@ -52,6 +52,7 @@ REFERENCE_DATA = [
     ("discharge.migrations.0003_delay_reasons_and_ward_stays", "add_reasons"),
     ("referrals.migrations.0002_default_decision_standards", "add_standards"),
     ("benefits.migrations.0002_default_assumptions_and_plan", "add_defaults"),
+    ("benefits.migrations.0004_counterfactual_assumptions", "add_defaults"),
 ]
 TRANSACTIONAL = {"transactional_db", "live_server", "django_db_reset_sequences"}
 

@@ -187,12 +187,13 @@ def _describe(chart, unit, periods, judged):
 
 
 @register.inclusion_tag("benefits/_xmr_chart.html")
-def xmr_chart(chart, *, title, unit="count", chart_id=""):
+def xmr_chart(chart, *, title, unit="count", chart_id="", drill=""):
     """`{% xmr_chart chart title="Delayed days" unit="days" %}`: an XmR chart as inline SVG, plus its table.
 
     ``chart`` is a `benefits.spc.Chart`; ``title`` names the chart (SVG title and table caption); ``unit`` is
     one of `UNITS`; ``chart_id`` (default ``xmr-<slug of title>``) prefixes the element ids, so give it
-    when two charts on one page share a title.
+    when two charts on one page share a title. ``drill`` (a URL ending in ``start=``) links each figure to the
+    records behind it.
     """
     chart_id = chart_id or f"xmr-{slugify(title) or 'chart'}"
     points = chart.points
@@ -213,6 +214,7 @@ def xmr_chart(chart, *, title, unit="count", chart_id=""):
             "lower": format_metric(chart.lower if i >= first_judged else None, unit),
             "upper": format_metric(chart.upper if i >= first_judged else None, unit),
             "special": _special_text(p) if i >= first_judged else "–",
+            "href": f"{drill}{p.start:%Y-%m-%d}" if drill and p.value is not None else "",
         }
         for i, (p, period) in enumerate(zip(points, periods, strict=True))
     ]

@@ -128,6 +128,39 @@ def test_bed_occupancy_may_exceed_100_percent_in_escalation():
     assert parsed.rows[0].value == Decimal("104.50")
 
 
+def test_it_reads_ambulance_handovers_counted_within_each_national_threshold():
+    parsed = parse(
+        "ambulance_handovers,2025-03-01,96\n"
+        "handovers_within_15,2025-03-01,58\n"
+        "handovers_within_30,2025-03-01,88\n"
+        "Ambulance handovers within 60 minutes (count),2025-03-01,95\n"
+    )
+
+    assert parsed.errors == []
+    assert [(row.measure, row.value) for row in parsed.rows] == [
+        ("ambulance_handovers", Decimal("96.00")),
+        ("handovers_within_15", Decimal("58.00")),
+        ("handovers_within_30", Decimal("88.00")),
+        ("handovers_within_60", Decimal("95.00")),
+    ]
+
+
+def test_a_handover_band_larger_than_a_wider_one_that_day_is_refused():
+    parsed = parse(
+        "ambulance_handovers,2025-03-01,96\n"
+        "handovers_within_15,2025-03-01,90\n"
+        "handovers_within_30,2025-03-01,88\n"
+        "handovers_within_60,2025-03-01,97\n"
+        "handovers_within_15,2025-03-02,10.5\n"
+    )
+
+    assert [row.measure for row in parsed.rows] == ["ambulance_handovers", "handovers_within_30"]
+    assert [line for line, _ in parsed.errors] == [3, 5, 6]
+    assert "(90) is more than ambulance handovers within 30 minutes (count) on line 4 (88)" in parsed.errors[0][1]
+    assert "(97) is more than ambulance handovers (count) on line 2 (96)" in parsed.errors[1][1]
+    assert "must be a whole number" in parsed.errors[2][1]
+
+
 def test_a_repeated_measure_and_day_with_another_value_is_an_error_on_the_later_line():
     parsed = parse("bed_occupancy,2025-03-01,95\necho,1,1\nbed_occupancy,01/03/2025,96\n")
 
@@ -195,7 +228,7 @@ def test_the_example_file_is_valid():
     parsed = measures_parse(text=imports.example_csv(), today=TODAY)
 
     assert parsed.errors == []
-    assert len(parsed.rows) == 4
+    assert len(parsed.rows) == len(imports.EXAMPLE_ROWS) == 8
 
 
 # Importing ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pytest import approx
 
 from benefits import metrics, services
 from benefits.models import Assumption, ExternalMeasure, MetricValue
-from caseload.models import Locality, PackageStage, Sequel, Service, Source, Team
+from caseload.models import PackageStage, Sequel, Service, Source, Team
 from discharge.models import AdmissionMethod
 from referrals.models import ReferralStatus
 from tests import factories
@@ -84,14 +84,14 @@ def spell(patient, admitted, discharged=None, **kwargs):
     )
 
 
-def referred(spell):
-    """Mark a spell as referred to OCIT (a completed ward referral from it)."""
+def referred(spell, status=ReferralStatus.COMPLETED):
+    """Mark a spell as referred to OCIT (by default a completed ward referral from it: OCIT took it on)."""
     factories.ReferralFactory(
         patient=spell.patient,
         spell=spell,
         source=Source.WARD,
         received_at=spell.admitted_at + datetime.timedelta(hours=2),
-        status=ReferralStatus.COMPLETED,
+        status=status,
     )
     return spell
 
@@ -99,7 +99,7 @@ def referred(spell):
 # Front door pressure --------------------------------------------------------------------------------
 
 
-def test_admissions_avoided_counts_step_up_episodes_with_no_emergency_admission_within_7_days_of_ending():
+def test_admissions_avoided_counts_people_at_risk_of_admission_not_admitted_within_7_days_of_ending():
     # Avoided (by the week the episode ended):
     avoided_w1 = patient()
     closed_episode(avoided_w1, at(7), service=Service.STEP_UP_REABLEMENT, source=Source.FRONT_DOOR)
@@ -109,7 +109,9 @@ def test_admissions_avoided_counts_step_up_episodes_with_no_emergency_admission_
     spell(avoided_w2, 13, 14, admission_method=AdmissionMethod.ELECTIVE)  # elective: not an emergency
     avoided_w3 = patient(OC)
     spell(avoided_w3, at(3, 8), at(4, 10))  # admitted before the referral: not against the episode
-    closed_episode(avoided_w3, 18, received=at(4, 12), service=Service.THERAPY_AT_HOME, source=Source.GP)
+    closed_episode(avoided_w3, 18, received=at(4, 12), service=Service.STEP_UP_REABLEMENT, source=Source.FRONT_DOOR)
+    # A GP's referral for therapy at home is not an admission avoided: nobody was at the hospital's door.
+    closed_episode(patient(), 12, service=Service.THERAPY_AT_HOME, source=Source.GP)
     # Not avoided:
     readmitted = patient()
     closed_episode(readmitted, at(6), service=Service.UCR, source=Source.GP)
@@ -205,13 +207,14 @@ def test_ambulance_handover_minutes_is_the_mean_of_the_imported_days_for_all_of_
 # Acute flow -----------------------------------------------------------------------------------------
 
 
-def test_median_length_of_stay_is_of_ocit_referred_spells_by_the_day_of_discharge():
+def test_median_length_of_stay_is_of_spells_ocit_took_on_by_the_day_of_discharge():
     referred(spell(patient(), at(3, 10), at(10, 18)))  # 7 days, discharged W2
     referred(spell(patient(), at(6, 10), at(11, 9)))  # 5 days
     referred(spell(patient(OC), at(9, 22), at(12, 23, 30)))  # 3 days
     referred(spell(patient(OC), at(10, 8), at(12, 8)))  # 2 days
     referred(spell(patient(), at(12), at(20)))  # 8 days, discharged W3
     spell(patient(), at(5), at(11))  # not referred to OCIT
+    referred(spell(patient(), at(5), at(11)), status=ReferralStatus.DECLINED)  # referred, but OCIT declined
     referred(spell(patient(), at(12)))  # still in hospital
 
     recompute()
@@ -296,28 +299,43 @@ def test_nctr_patients_is_the_mean_daily_count_over_the_period():
 # Right-sizing the emergency bed base ------------------------------------------------------------------
 
 
-def test_bed_days_saved_and_beds_released_use_the_baseline_delay_of_4_days():
-    def discharge(lit, ready, discharged, *, ocit=True):
+def test_bed_days_saved_add_up_shorter_delays_shorter_stays_and_admissions_avoided():
+    # Baselines (benefits/migrations/0004): a delay of 4 days, 6 days from admission to discharge ready, and an
+    # avoided admission worth an 8-day stay.
+    def discharge(lit, ready, discharged, *, status=ReferralStatus.COMPLETED):
         stay = spell(patient(lit), 3, discharged)
         factories.NctrPeriodFactory(spell=stay, started_on=march(ready))
-        if ocit:
-            referred(stay)
+        if status:
+            referred(stay, status=status)
 
-    discharge(NH, 4, 5)  # 1 day's delay: 4 - 1 = 3 saved (W1)
-    discharge(NH, 3, 9)  # 6 days: 4 - 6 = -2 (W1)
-    discharge(OC, 10, at(10, 17))  # no delay: 4 saved (W2)
-    discharge(OC, 4, 5, ocit=False)  # not referred to OCIT
+    discharge(NH, 4, 5)  # delay 1: 4 - 1 = 3 saved; ready 1 day after admission: 6 - 1 = 5 saved (W1)
+    discharge(NH, 3, 9)  # delay 6: 4 - 6 = -2; ready the day of admission: 6 - 0 = 6 (W1)
+    discharge(OC, 10, at(10, 17))  # no delay: 4; ready after 7 days: 6 - 7 = -1 (W2)
+    for status in (ReferralStatus.DECLINED, ReferralStatus.REDIRECTED, ReferralStatus.WITHDRAWN, None):
+        discharge(OC, 4, 5, status=status)  # OCIT did not take these on (or was never asked)
+    closed_episode(patient(), 5, service=Service.UCR, source=Source.GP)  # an admission avoided: 8 days (W1)
 
     recompute()
 
-    # W1 3 - 2 = 1 from 2 spells; W2 4; none after (0). March 1 + 4 = 5.
-    assert figures("bed_days_saved", "week") == weeks((1, 2), (4, 1), (0, 0), (0, 0))
-    assert figures("bed_days_saved", "month") == {MARCH: (5, 3)}
-    assert figures("bed_days_saved", "week", OC) == weeks((0, 0), (4, 1), (0, 0), (0, 0))
-    # Beds released: bed days saved over the days of the period.
-    assert figures("beds_released", "week") == weeks((approx(1 / 7), 2), (approx(4 / 7), 1), (0, 0), (0, 0))
-    assert figures("beds_released", "month") == {MARCH: (approx(5 / 31), 3)}
-    assert figures("beds_released", "month", NH) == {MARCH: (approx(1 / 31), 2)}
+    # W1: delays 3 - 2 = 1 (2 stays), stays 5 + 6 = 11 (2 stays), admissions 8 (1 episode): 20 from 5 records.
+    # W2: delays 4, stays -1: 3 from 2. No records after W2: no figure (never the baseline).
+    assert figures("bed_days_saved_delays", "week") == {W1: (1, 2), W2: (4, 1)}
+    assert figures("bed_days_saved_stays", "week") == {W1: (11, 2), W2: (-1, 1)}
+    assert figures("bed_days_saved_admissions", "week") == {W1: (8, 1)}
+    assert figures("bed_days_saved", "week") == {W1: (20, 5), W2: (3, 2)}
+    # March: 5 + 10 + 8 = 23 from 7 records; Newfield House 1 + 11 + 8 = 20; Opal Centre 4 - 1 = 3.
+    assert figures("bed_days_saved", "month") == {MARCH: (23, 7)}
+    assert figures("bed_days_saved", "month", NH) == {MARCH: (20, 5)}
+    assert figures("bed_days_saved", "month", OC) == {MARCH: (3, 2)}
+    # Beds released: bed days saved over the days of the period, each part shown; all of OCIT only.
+    assert figures("beds_released", "week") == {W1: (approx(20 / 7), 5), W2: (approx(3 / 7), 2)}
+    assert figures("beds_released_delays", "week") == {W1: (approx(1 / 7), 2), W2: (approx(4 / 7), 1)}
+    assert figures("beds_released_stays", "week") == {W1: (approx(11 / 7), 2), W2: (approx(-1 / 7), 1)}
+    assert figures("beds_released_admissions", "week") == {W1: (approx(8 / 7), 1)}
+    assert figures("beds_released", "month") == {MARCH: (approx(23 / 31), 7)}
+    assert not MetricValue.objects.filter(metric__startswith="beds_released", team__isnull=False).exists()
+    # The acute bed-day saving values the days at £346.
+    assert figures("acute_bed_day_saving", "week") == {W1: (20 * 346, 5), W2: (3 * 346, 2)}
 
 
 # Adult social care capacity -------------------------------------------------------------------------
@@ -357,29 +375,6 @@ def test_long_term_hours_started_adds_up_the_end_packages_of_episodes_ending_in_
     assert figures("long_term_hours_started", "week", OC) == weeks((0, 0), (10.5, 1), (0, 0), (0, 0))
 
 
-def test_care_hours_saved_is_start_minus_end_hours_of_closed_episodes_per_week():
-    def closing(lit, closed, start, end, change=None):
-        episode = closed_episode(patient(lit), closed, service=Service.STEP_UP_REABLEMENT)
-        package(episode, PackageStage.START, start, effective_on=timezone_date(episode.received_at))
-        if change:
-            package(episode, PackageStage.CHANGE, change)
-        if end is not None:
-            package(episode, PackageStage.END, end)
-
-    closing(NH, 5, "20", "5")  # 15 saved
-    closing(NH, 6, "10", "12")  # 2 more: -2
-    closing(OC, 12, "14", "0")  # 14 saved
-    closing(OC, 12, "14", None)  # no end package yet: left out
-    closing(TH, 19, "20", "10", change="30")  # a change in between does not matter: 10 saved
-
-    recompute()
-
-    # W1 15 - 2 = 13; W2 14; W3 10; W4 0. March: 37 hours over 31/7 weeks.
-    assert figures("care_hours_saved", "week") == weeks((13, 2), (14, 1), (10, 1), (0, 0))
-    assert figures("care_hours_saved", "month") == {MARCH: (approx(7 * 37 / 31), 4)}
-    assert figures("care_hours_saved", "week", TH) == weeks((0, 0), (0, 0), (10, 1), (0, 0))
-
-
 def test_short_term_beds_in_use_is_the_mean_number_of_bed_based_episodes_open_each_day():
     def bed(lit, received, closed=None):
         episode = dict(patient=patient(lit), service=Service.BED_BASED, source=Source.WARD)
@@ -399,42 +394,23 @@ def test_short_term_beds_in_use_is_the_mean_number_of_bed_based_episodes_open_ea
     )
     # March: 7 + 4 + 12 = 23 bed-days over 31 days.
     assert figures("short_term_beds_in_use", "month") == {MARCH: (approx(23 / 31), 3)}
-    assert figures("short_term_beds_in_use", "week", NH) == weeks(
-        (approx(9 / 7), 2), (approx(2 / 7), 1), (0, 0), (0, 0)
-    )
+    # No bed-based episode open: no figure (a saving against the baseline needs records to stand on).
+    assert figures("short_term_beds_in_use", "week", NH) == {W1: (approx(9 / 7), 2), W2: (approx(2 / 7), 1)}
 
 
-def test_care_home_admissions_count_people_aged_65_or_over_and_per_100000_of_the_population():
-    # 65+ population: Newfield House 20,000, Opal Centre 20,000, Tile Hill 10,000 (shares 0.4, 0.4, 0.2),
-    # applied to the assumed 58,000 residents aged 65+ of all of OCIT.
-    for district, population in {"CV1": 12000, "CV6": 8000, "CV2": 15000, "CV3": 5000, "CV4": 10000}.items():
-        Locality.objects.filter(postcode_district=district).update(population_65_plus=population)
-
-    closed_episode(patient(NH), 5, sequel=Sequel.RESIDENTIAL_CARE)  # aged 83
+def test_care_home_admissions_count_permanent_moves_into_residential_or_nursing_care():
+    closed_episode(patient(NH), 5, sequel=Sequel.RESIDENTIAL_CARE)
     closed_episode(patient(OC), 6, sequel=Sequel.NURSING_CARE)
     closed_episode(patient(NH, date_of_birth=datetime.date(1970, 1, 1)), 6, sequel=Sequel.RESIDENTIAL_CARE)  # 55
-    sixty_five_that_day = patient(NH, date_of_birth=datetime.date(1960, 3, 12))
-    closed_episode(sixty_five_that_day, 13, received=at(12), sequel=Sequel.RESIDENTIAL_CARE)
-    sixty_five_next_day = patient(TH, date_of_birth=datetime.date(1960, 3, 13))
-    closed_episode(sixty_five_next_day, 13, received=at(12), sequel=Sequel.NURSING_CARE)  # 64 when referred
+    closed_episode(patient(TH), 13, sequel=Sequel.NURSING_CARE)
     closed_episode(patient(NH), 5, sequel=Sequel.LONG_TERM_SAME)  # home with care
+    closed_episode(patient(NH), 5, sequel=Sequel.OTHER_SHORT_TERM)  # e.g. a short stay to assess: not permanent
 
     recompute()
 
-    assert figures("care_home_admissions", "week") == weeks((2, 2), (1, 1), (0, 0), (0, 0))
-    assert figures("care_home_admissions", "month") == {MARCH: (3, 3)}
-    assert figures("care_home_admissions", "week", TH) == weeks((0, 0), (0, 0), (0, 0), (0, 0))
-    per_100k = 100_000 / 58_000  # one admission, all of OCIT
-    assert figures("care_home_admissions_per_100k", "week") == weeks(
-        (approx(2 * per_100k), 2), (approx(per_100k), 1), (0, 0), (0, 0)
-    )
-    assert figures("care_home_admissions_per_100k", "month") == {MARCH: (approx(3 * per_100k), 3)}
-    # Newfield House: 2 admissions in March among 0.4 × 58,000 = 23,200.
-    assert figures("care_home_admissions_per_100k", "month", NH) == {MARCH: (approx(2 * 100_000 / 23_200), 2)}
-    assert figures("care_home_admissions_per_100k", "week", OC) == weeks(
-        (approx(100_000 / 23_200), 1), (0, 0), (0, 0), (0, 0)
-    )
-    assert figures("care_home_admissions_per_100k", "month", TH) == {MARCH: (0, 0)}
+    assert figures("care_home_admissions", "week") == weeks((3, 3), (1, 1), (0, 0), (0, 0))
+    assert figures("care_home_admissions", "month") == {MARCH: (4, 4)}
+    assert figures("care_home_admissions", "week", TH) == weeks((0, 0), (1, 1), (0, 0), (0, 0))
 
 
 def test_short_term_outcome_is_the_share_of_reablement_leavers_needing_little_or_no_support():
@@ -457,27 +433,6 @@ def test_short_term_outcome_is_the_share_of_reablement_leavers_needing_little_or
     assert figures("short_term_outcome", "month") == {MARCH: (60, 5)}
     assert figures("short_term_outcome", "month", NH) == {MARCH: (75, 4)}
     assert figures("short_term_outcome", "week", OC) == {W2: (0, 1)}
-
-
-def test_still_at_home_91_days_is_of_people_aged_65_or_over_leaving_step_down_reablement():
-    def leaver(follow_up, closed=5, service=Service.STEP_DOWN_REABLEMENT, **person):
-        closed_episode(patient(**person), closed, service=service, follow_up_91=follow_up)
-
-    leaver("at_home")
-    leaver("in_hospital")
-    leaver("care_home")
-    leaver("died")
-    leaver("not_known")  # follow-up not known: left out
-    leaver("not_due")  # not yet due: left out
-    leaver("at_home", date_of_birth=datetime.date(1970, 1, 1))  # aged 55
-    leaver("at_home", service=Service.STEP_UP_REABLEMENT)  # not from hospital
-    leaver("at_home", closed=12)
-
-    recompute()
-
-    # W1: 1 of 4 = 25%; W2: 1 of 1; March: 2 of 5 = 40%.
-    assert figures("still_at_home_91_days", "week") == {W1: (25, 4), W2: (100, 1)}
-    assert figures("still_at_home_91_days", "month") == {MARCH: (40, 5)}
 
 
 # Resident outcomes and activity ---------------------------------------------------------------------
@@ -528,7 +483,7 @@ def test_ucr_2_hour_is_the_share_first_seen_by_the_time_due_among_clocks_that_en
     assert figures("ucr_2_hour", "month") == {MARCH: (50, 4)}
 
 
-def test_therapy_at_home_counts_different_people_with_an_attended_ot_or_physio_contact_at_home():
+def test_therapy_at_home_counts_different_people_with_an_attended_ot_or_physio_visit_at_or_near_home():
     practitioner = factories.UserFactory(discipline="ot", team=factories.teams()[NH])
 
     def contact(person, day, discipline="ot", location="home", attended=True):
@@ -548,15 +503,17 @@ def test_therapy_at_home_counts_different_people_with_an_attended_ot_or_physio_c
     contact(often, 5, discipline="physio")  # the same person again that week
     contact(often, 11)
     contact(patient(OC), 6, discipline="physio")
-    contact(patient(), 6, location="clinic")  # not at home
+    contact(patient(), 6, location="clinic")  # near home: counts
+    contact(patient(), 6, location="phone")  # a call is not therapy at or near home
+    contact(patient(), 6, location="ward")  # in hospital
     contact(patient(), 6, attended=False)  # did not happen
     contact(patient(), 6, discipline="nurse")  # not therapy
 
     recompute()
 
-    # W1: 2 people; W2: 1 (seen before); March: 2 people.
-    assert figures("therapy_at_home", "week") == weeks((2, 2), (1, 1), (0, 0), (0, 0))
-    assert figures("therapy_at_home", "month") == {MARCH: (2, 2)}
+    # W1: 3 people; W2: 1 (seen before); March: 3 people.
+    assert figures("therapy_at_home", "week") == weeks((3, 3), (1, 1), (0, 0), (0, 0))
+    assert figures("therapy_at_home", "month") == {MARCH: (3, 3)}
     assert figures("therapy_at_home", "month", OC) == {MARCH: (1, 1)}
 
 
@@ -576,76 +533,20 @@ def test_referrals_are_counted_by_source_on_the_day_received():
     assert {f"referrals_{source}" for source in Source.values} <= set(metrics.BY_KEY)
 
 
-# Financial benefits ---------------------------------------------------------------------------------
-# Default assumptions (benefits/migrations/0002): care hour £20, short-term bed week £673, long-term bed
-# week £800, acute bed day £346, baseline delay 4 days, baseline 30 short-term beds, baseline care-home
-# rate 10%, long-term package 80 weeks, care-home stay 52 weeks.
-
-
-def finance_records():
-    # Care hours: one UCR episode closed on 5 March, 20 hours a week at the start and 5 at the end.
-    episode = closed_episode(patient(), 5, service=Service.UCR)
-    package(episode, PackageStage.START, "20")
-    package(episode, PackageStage.END, "5")
-    # Short-term beds: one bed-based episode from 3 to 10 March (every day of W1).
-    closed_episode(patient(), at(10, 10), received=at(3, 10), service=Service.BED_BASED, source=Source.WARD)
-    # Reablement leavers: 10 in W2 with none into a care home; 5 in W3 with 1 into nursing care.
-    for _ in range(10):
-        closed_episode(patient(), 12, service=Service.STEP_DOWN_REABLEMENT, sequel=Sequel.LOW_LEVEL_SUPPORT)
-    for sequel in [Sequel.NO_ONGOING_SUPPORT] * 4 + [Sequel.NURSING_CARE]:
-        closed_episode(patient(), 19, service=Service.STEP_UP_REABLEMENT, sequel=sequel)
-    # Acute bed days: one OCIT-referred spell ready on 4 March, discharged on the 5th: 4 - 1 = 3 days saved.
-    stay = referred(spell(patient(), 3, 5))
-    factories.NctrPeriodFactory(spell=stay, started_on=march(4))
-
-
-def test_finance_metrics_value_the_activity_with_the_default_assumptions():
-    finance_records()
-
-    recompute()
-
-    # Home care: weekly hours saved × weeks in the period × 80 weeks × £20. W1 15 × 1 × 80 × 20 = 24,000;
-    # March (15 × 7/31 a week) × 31/7 weeks × 80 × 20 = 24,000 as well.
-    assert figures("home_care_saving", "week") == weeks((24_000, 1), (0, 0), (0, 0), (0, 0))
-    assert figures("home_care_saving", "month") == {MARCH: (approx(24_000), 1)}
-    # Short-term beds: (30 - beds in use) × weeks × £673. W1 (30 - 1) × 673 = 19,517; later weeks no beds
-    # in use: 30 × 673 = 20,190. March: (30 - 7/31) × 31/7 × 673 = (930 - 7) / 7 × 673.
-    assert figures("short_term_bed_saving", "week") == weeks((19_517, 1), (20_190, 0), (20_190, 0), (20_190, 0))
-    assert figures("short_term_bed_saving", "month") == {MARCH: (approx(923 / 7 * 673), 1)}
-    # Long-term beds: (10% of leavers - care-home moves) × 52 weeks × £800 = × 41,600.
-    # W2 (1 - 0) × 41,600; W3 (0.5 - 1) × 41,600 = -20,800; no leavers in W1 or W4: no figure.
-    # March: (1.5 - 1) × 41,600 = 20,800.
-    assert figures("long_term_bed_saving", "week") == {W2: (approx(41_600), 10), W3: (approx(-20_800), 5)}
-    assert figures("long_term_bed_saving", "month") == {MARCH: (approx(20_800), 15)}
-    # Acute bed days: days saved × £346. W1 3 × 346 = 1,038.
-    assert figures("acute_bed_day_saving", "week") == weeks((1_038, 1), (0, 0), (0, 0), (0, 0))
-    assert figures("acute_bed_day_saving", "month") == {MARCH: (1_038, 1)}
-    # Total of the plan's categories (home care + short-term beds + long-term beds), records added up.
-    assert figures("total_saving", "week") == weeks(
-        (24_000 + 19_517, 2),
-        (approx(0 + 20_190 + 41_600), 10),
-        (approx(0 + 20_190 - 20_800), 5),
-        (20_190, 0),
-    )
-    assert figures("total_saving", "month") == {MARCH: (approx(24_000 + 923 / 7 * 673 + 20_800), 17)}
-    # Finance is for all of OCIT only.
-    finance = [metric.key for metric in metrics.for_area(metrics.Area.FINANCE)]
-    assert not MetricValue.objects.filter(metric__in=finance, team__isnull=False).exists()
+# Assumptions ----------------------------------------------------------------------------------------
 
 
 def test_a_changed_assumption_applies_only_to_periods_starting_on_or_after_its_effective_date():
-    Assumption.objects.create(key="care_hour_cost", effective_from=march(10), value=Decimal("30.00"))
-    for closed, start, end in ((5, "20", "5"), (12, "10", "0")):
-        episode = closed_episode(patient(), closed, service=Service.UCR)
-        package(episode, PackageStage.START, start)
-        package(episode, PackageStage.END, end)
+    Assumption.objects.create(key="acute_bed_day_cost", effective_from=march(10), value=Decimal("400.00"))
+    closed_episode(patient(), 5, service=Service.UCR, source=Source.AMBULANCE)  # avoided: 8 bed days (W1)
+    closed_episode(patient(), 12, service=Service.UCR, source=Source.AMBULANCE)  # 8 bed days (W2)
 
     recompute()
 
-    # W1 (before 10 March) at £20: 15 × 80 × 20 = 24,000. W2 starts on 10 March, at £30: 10 × 80 × 30 = 24,000.
-    assert figures("home_care_saving", "week") == weeks((24_000, 1), (24_000, 1), (0, 0), (0, 0))
-    # March started before the change: all of it at £20: (15 + 10) × 80 × 20 = 40,000.
-    assert figures("home_care_saving", "month") == {MARCH: (approx(40_000), 2)}
+    # W1 (before 10 March) at £346: 8 × 346 = 2,768. W2 starts on 10 March, at £400: 8 × 400 = 3,200.
+    assert figures("acute_bed_day_saving", "week") == {W1: (2_768, 1), W2: (3_200, 1)}
+    # March started before the change: all of it at £346: 16 × 346 = 5,536.
+    assert figures("acute_bed_day_saving", "month") == {MARCH: (5_536, 2)}
 
 
 # Periods with no records ----------------------------------------------------------------------------
@@ -666,6 +567,11 @@ def test_a_period_with_no_records_is_zero_for_counts_and_missing_for_shares_and_
             assert figures(metric.key, "month", "old-lit") == {}, metric.key
     for metric in ("ucr_2_hour", "short_term_outcome", "median_length_of_stay", "mean_delay_days"):
         assert figures(metric, "week") == {}
-    # No LIT has a known population: the rate is for all of OCIT only (58,000 assumed), never divided by 0.
-    assert figures("care_home_admissions_per_100k", "month") == {MARCH: (0, 0)}
-    assert not MetricValue.objects.filter(metric="care_home_admissions_per_100k", team__isnull=False).exists()
+    # Savings need records: a period without them has no figure, never the whole baseline.
+    for metric in metrics.for_area(metrics.Area.FINANCE) + [
+        metrics.BY_KEY[key] for key in ("care_hours_saved", "short_term_beds_saved", "long_term_beds_saved")
+    ]:
+        assert figures(metric.key, "week") == {}, metric.key
+        assert figures(metric.key, "month") == {}, metric.key
+    # Less than a year of records: no annual rate yet.
+    assert figures("care_home_admissions_per_100k", "month") == {}

@@ -101,6 +101,37 @@ def test_one_of_three_beyond_the_near_limit_is_not_flagged():
     assert flagged(c) == []
 
 
+STEADY = [10, 11] * 10  # mean 10.5, moving ranges of 1
+
+
+def test_two_beyond_opposite_near_limits_are_not_two_of_three():
+    c = chart([*STEADY, 14, 7, 11])
+    # mean 242/23 ≈ 10.52; MR̄ = (19·1 + 3 + 7 + 4)/22 = 1.5; near limits 10.52 ± 2.66 (7.86, 13.18), process
+    # limits 10.52 ± 3.99 (6.53, 14.51). 14 is beyond the upper near limit and 7 beyond the lower one, both
+    # inside the process limits: one point beyond each, on opposite sides of the mean, so no signal.
+    assert c.near_upper < 14 < c.upper and c.lower < 7 < c.near_lower
+    assert flagged(c) == []
+
+
+def test_a_point_beyond_the_process_limit_counts_towards_two_of_three():
+    c = chart([*STEADY, 13.8, 11, 16])
+    # mean 250.8/23 ≈ 10.90; MR̄ = (19·1 + 2.8 + 2.8 + 5)/22 ≈ 1.345; near upper ≈ 13.29, upper ≈ 14.48.
+    # 13.8 is beyond the near limit but inside the process limit; 16 is beyond the process limit: two of the
+    # last three beyond the upper near limit, so 13.8 is flagged as well as 16.
+    assert c.near_upper < 13.8 < c.upper < 16
+    assert flagged(c) == [20, 22]
+
+
+def test_process_limits_are_cut_at_the_bounds_of_the_measure():
+    values = [1, 0, 6, 0, 1, 0, 5, 1, 0, 7, 0, 1]
+    free = chart(values)
+    assert free.lower < 0 and free.near_lower < 0
+    counts = chart(values, bounds=(0, None))
+    assert counts.lower == 0 and counts.near_lower == 0 and counts.upper == free.upper and counts.mean == free.mean
+    shares = chart([99, 90, 100, 88, 100, 97, 100, 91, 99, 100, 92, 100], bounds=(0, 100))
+    assert shares.upper == 100 and shares.near_upper <= 100 and shares.lower < 100
+
+
 def test_limits_are_provisional_under_twelve_points():
     assert chart([10, 12] * 5 + [11]).provisional is True
 

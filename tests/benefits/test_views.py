@@ -143,7 +143,7 @@ def test_a_metric_page_shows_its_chart_table_and_assumptions(client, coordinator
     assert response.status_code == 200
     assert 'role="img"' in page
     assert "Show the figures as a table" in page
-    assert "Target: UCR 2-hour compliance (%)" in page  # the assumption behind the target, with its date
+    assert "Target: UCR seen within 2 hours (%)" in page  # the assumption behind the target, with its date
     assert "70%" in page or "70.0%" in page
 
 
@@ -163,7 +163,7 @@ def test_the_csv_export_is_what_the_page_shows(client, board_member, figures):
 def test_the_dashboard_exports_its_tables_one_row_per_measure(client, board_member, figures):
     response = get(client, board_member, "benefits:export_csv", "summary", **RANGE)
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert len(rows) == 1 + len(reports.metrics.METRICS)
+    assert len(rows) == 1 + len([metric for metric in reports.metrics.METRICS if not metric.part_of])
     admissions = next(row for row in rows if row[1] == "Admissions avoided")
     assert admissions[3:6] == ["All of OCIT", "2025-12-01", "81.0"]
 
@@ -177,13 +177,37 @@ def test_the_xlsx_export_holds_the_same_rows(client, board_member, figures):
     assert sheet.max_row == len(csv_rows)
 
 
-def test_the_finance_view_compares_each_year_with_the_plan(client, board_member, figures):
+def test_the_plan_page_compares_each_year_to_date_with_its_plan(client, board_member, figures):
     response = get(client, board_member, "benefits:finance")
     page = response.content.decode()
-    assert "2025/26" in page
-    assert "£4,113,000" in page  # the 2025/26 plan total
-    assert "£900,000" in page  # April to December 2025: 9 months × £100,000
+    # 2025/26 has figures for April to December 2025: 9 of 12 months of the £4,113,000 plan total, so the plan
+    # to date is £3,084,750; achieved 9 × £100,000 = £900,000: £2,184,750 short, 29.2% of the plan to date.
+    assert "2025/26: 9 of 12 months with figures" in page
+    assert "£4,113,000" in page and "£3,084,750" in page and "£900,000" in page
+    assert "-£2,184,750" in page and "29.2%" in page
+    # 2024/25 is planned from go-live, July to March: 9 months, of which January to March have figures.
+    assert "2024/25: 3 of 9 months with figures" in page
+    assert "£653,667" in page  # £1,961,000 × 3/9
     assert "Formula:" in page
+    assert "Seed 001: OCIT rolled out from 1 July 2024" in page  # every assumption with its date and source
+
+
+def test_the_plan_page_shows_progress_towards_the_roll_out_goals(client, board_member, figures):
+    MetricValue.objects.create(
+        metric="care_hours_saved", period="month", period_start=MONTHS[-1], value=1_500, records=30,
+        computed_at=timezone.now(),
+    )  # fmt: skip
+    page = get(client, board_member, "benefits:finance").content.decode()
+    assert "1,500 hours" in page and "2,000 hours" in page and 'value="75"' in page  # 1,500 of 2,000
+    assert "no data" in page  # beds released: no figures yet
+
+
+def test_the_plan_export_holds_the_same_figures(client, board_member, figures):
+    response = get(client, board_member, "benefits:export_csv", "finance")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    total = next(r for r in rows if r["Financial year"] == "2025/26" and r["Line"] == "Total planned-category saving")
+    assert total["Plan to date (£)"] == "3084750.0" and total["Achieved (£)"] == "900000.0"
+    assert total["Months with figures"] == "9"
 
 
 def test_figures_older_than_36_hours_carry_a_warning(client, board_member, figures):

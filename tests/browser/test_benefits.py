@@ -103,3 +103,40 @@ def test_an_administrator_imports_measures_after_seeing_the_bad_rows(live_server
         page.get_by_role("button", name="Import 1 good row").click()
         assert page.get_by_text("1 added", exact=False).first.is_visible()
         assert_accessible_without_errors(page, "import done")
+
+
+def test_the_board_opens_the_plan_against_actual_and_a_figure_as_counts(live_server, board_member, history):
+    with logged_in_page(live_server, board_member) as page:
+        page.goto("/dashboard/")
+        page.get_by_role("link", name="savings against the plan").click()
+        page.wait_for_url("**/dashboard/finance/")
+        assert page.get_by_role("heading", name="Progress towards the roll-out goals").is_visible()
+        assert page.get_by_text("Long-term care hours saved a week", exact=True).first.is_visible()
+        assert page.locator("caption", has_text="2025/26").is_visible()
+        assert page.locator("caption", has_text="2024/25").is_visible()
+        assert page.get_by_text("Seed 001: OCIT rolled out from 1 July 2024").first.is_visible()
+        assert_no_identifiers(page, history)
+        assert_accessible_without_errors(page, "plan against actual")
+
+        page.goto("/dashboard/metrics/admissions_avoided/")
+        page.get_by_text("Show the figures as a table").click()
+        page.locator("details table tbody a").last.click()
+        page.wait_for_url("**/dashboard/metrics/admissions_avoided/records/**")
+        assert page.get_by_text("Counts only").is_visible()
+        assert_no_identifiers(page, history)
+        assert_accessible_without_errors(page, "figure as counts")
+
+
+def test_a_coordinator_drills_a_figure_down_to_a_patient(live_server, coordinator, history):
+    with logged_in_page(live_server, coordinator) as page:
+        page.goto("/dashboard/metrics/admissions_avoided/")
+        page.get_by_text("Show the figures as a table").click()
+        page.locator("details table tbody a").last.click()
+        page.wait_for_url("**/dashboard/metrics/admissions_avoided/records/**")
+        rows = page.locator("#records ~ table tbody tr")
+        made_from = page.locator(".nhsuk-summary-list__row", has_text="Made from").inner_text()
+        assert f"{rows.count()} episodes" in made_from
+        assert_accessible_without_errors(page, "records behind a figure")
+        rows.first.get_by_role("link").first.click()
+        page.wait_for_url("**/caseload/patients/**")
+        assert any(patient.family_name.upper() in page.content() for patient in history)

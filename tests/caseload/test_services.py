@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import zoneinfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,6 +47,59 @@ def test_due_by_follows_the_response_standard_for_service_and_priority(patient, 
     reablement = open_episode(patient, coordinator, service="step_up_reablement", received_at=received)
     assert ucr.due_by == received + 2 * HOUR and ucr.response_standard == "UCR 2-hour"
     assert reablement.due_by == received + 48 * HOUR
+
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    "received, due_utc",
+    [
+        # Spring: at 01:00 GMT the clocks go forward to 02:00 BST. 00:30 GMT + 2 elapsed hours is 02:30 UTC
+        # (03:30 BST), not the 02:30 on the wall clock (01:30 UTC), which would give only one real hour.
+        (
+            datetime.datetime(2025, 3, 30, 0, 30, tzinfo=LONDON),
+            datetime.datetime(2025, 3, 30, 2, 30, tzinfo=datetime.UTC),
+        ),
+        # Autumn: at 02:00 BST the clocks go back to 01:00 GMT. 00:30 BST (23:30 UTC) + 2 hours is 01:30 UTC
+        # (01:30 GMT), not 02:30 on the wall clock (02:30 UTC), which would give three real hours.
+        (
+            datetime.datetime(2025, 10, 26, 0, 30, tzinfo=LONDON),
+            datetime.datetime(2025, 10, 26, 1, 30, tzinfo=datetime.UTC),
+        ),
+    ],
+)
+def test_the_response_clock_runs_in_elapsed_time_across_both_clock_changes(patient, coordinator, received, due_utc):
+    ucr = open_episode(patient, coordinator, received_at=received)
+    assert ucr.due_by == due_utc
+    assert ucr.due_by - received == 2 * HOUR
+    ucr.refresh_from_db()
+    assert ucr.due_by == due_utc
+
+
+def test_a_new_priority_moves_the_due_by_time_in_elapsed_time(patient, coordinator):
+    received = datetime.datetime(2025, 10, 25, 22, 0, tzinfo=LONDON)  # the night the clocks go back
+    episode = open_episode(patient, coordinator, service="step_up_reablement", priority="routine", received_at=received)
+    services.episode_update(actor=coordinator, episode=episode, version=episode.version, values={"priority": "urgent"})
+    episode.refresh_from_db()
+    standard = services.response_standard_for(service="step_up_reablement", priority="urgent")
+    assert episode.due_by - received == standard.hours * HOUR
+
+
+@pytest.mark.parametrize("location", ["phone", "video"])
+def test_a_call_does_not_stop_the_response_clock_but_a_visit_does(active_episode, practitioner, location):
+    call_at = active_episode.received_at + datetime.timedelta(minutes=20)
+    services.contact_record(
+        actor=practitioner, episode=active_episode, at=call_at, duration_minutes=10, location=location
+    )
+    active_episode.refresh_from_db()
+    assert active_episode.first_contact_at is None
+    visit_at = active_episode.received_at + datetime.timedelta(minutes=50)
+    services.contact_record(
+        actor=practitioner, episode=active_episode, at=visit_at, duration_minutes=30, location="home"
+    )
+    active_episode.refresh_from_db()
+    assert active_episode.first_contact_at == visit_at
 
 
 def test_it_refuses_a_referral_received_in_the_future(patient, coordinator):

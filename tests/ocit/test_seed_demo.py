@@ -5,11 +5,14 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Exists, OuterRef, Q
 
-from caseload.models import Locality, Patient
+from benefits.models import Assumption
+from caseload.models import Contact, Locality, Patient
 from discharge.models import Spell, Ward
 from ocit.identifiers import nhs_number_check_digit, postcode_district
 from ocit.models import ChangeLog, Role, User
+from referrals.models import Referral
 
 AS_OF = datetime.date(2026, 6, 1)
 
@@ -97,3 +100,47 @@ def test_it_refuses_to_add_to_existing_patients_unless_asked():
         seed()
     seed(if_empty=True)
     assert Patient.objects.count() == 1_500
+
+
+@pytest.mark.django_db
+def test_nobody_is_visited_at_home_while_they_are_in_hospital():
+    seed()
+    overlapping = Contact.objects.filter(
+        Exists(
+            Spell.objects.filter(patient=OuterRef("episode__patient"), admitted_at__lte=OuterRef("at")).filter(
+                Q(discharged_at=None) | Q(discharged_at__gt=OuterRef("at"))
+            )
+        )
+    )
+    assert Contact.objects.exists()
+    assert not overlapping.exists()
+
+
+@pytest.mark.django_db
+def test_a_step_down_episode_starts_at_the_discharge_it_follows():
+    seed()
+    stepped_down = Referral.objects.filter(
+        source="ward", status="completed", episode__isnull=False, spell__discharged_at__isnull=False
+    ).select_related("episode", "spell")
+    assert stepped_down.exists()
+    for referral in stepped_down:
+        assert referral.episode.received_at == referral.spell.discharged_at
+        assert referral.spell.pathway in (1, 2)
+
+
+@pytest.mark.django_db
+def test_every_decision_has_a_person():
+    seed()
+    decided = Referral.objects.exclude(status="received")
+    assert decided.exists()
+    assert not decided.filter(decided_by=None).exists()
+    assert not decided.filter(decided_at=None).exists()
+
+
+@pytest.mark.django_db
+def test_baselines_and_populations_are_scaled_to_the_demo_size():
+    seed()  # small: 1,500 patients a year, a quarter of Coventry's 6,000
+    assert (
+        Assumption.objects.get(key="baseline_long_term_hours", effective_from=datetime.date(2024, 4, 1)).value == 42.5
+    )
+    assert Locality.objects.get(postcode_district="CV2").population_65_plus == 2750

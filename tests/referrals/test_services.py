@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import zoneinfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,6 +48,30 @@ def referral(spell, ward_nurse):
 def test_a_ward_referral_has_a_decision_clock(referral):
     assert referral.status == ReferralStatus.RECEIVED
     assert referral.decision_due_by - referral.received_at == datetime.timedelta(hours=4)
+
+
+@pytest.mark.parametrize(
+    "received",
+    [
+        datetime.datetime(2025, 3, 30, 0, 30, tzinfo=zoneinfo.ZoneInfo("Europe/London")),  # clocks go forward
+        datetime.datetime(2025, 10, 26, 0, 30, tzinfo=zoneinfo.ZoneInfo("Europe/London")),  # clocks go back
+    ],
+)
+def test_the_decision_clock_runs_in_elapsed_time_across_clock_changes(patient, coordinator, received):
+    referral = services.referral_raise(
+        actor=coordinator,
+        patient=patient,
+        spell=None,
+        source="gp",
+        referrer_name="Dr Kaur",
+        reason="Frailty decompensation",
+        requested_service="ucr",
+        urgency="high",
+        received_at=received,
+    )
+    referral.refresh_from_db()
+    assert referral.decision_due_by - referral.received_at == datetime.timedelta(hours=4)
+    assert referral.decision_due_by == received.astimezone(datetime.UTC) + datetime.timedelta(hours=4)
 
 
 def test_one_open_referral_per_spell(referral, spell, ward_nurse):

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from benefits import demo as benefits_demo
 from benefits import services as benefits_services
+from benefits.metrics import GO_LIVE
 from benefits.models import ExternalMeasure
 from caseload import demo as caseload_demo
 from caseload.models import Allocation, CarePackage, Contact, Episode, Equipment, Goal, Patient
@@ -60,7 +61,9 @@ class Command(BaseCommand):
         if Patient.objects.exists() and not replace:
             raise CommandError("The database already holds patients. Use --replace to delete them and seed again.")
 
-        ctx = demo.Context.create(scale=scale, seed=seed, day=as_of, password=settings.DEMO_PASSWORD, out=self.stdout)
+        ctx = demo.Context.create(
+            scale=scale, seed=seed, day=as_of, password=settings.DEMO_PASSWORD, out=self.stdout, go_live=GO_LIVE
+        )
         started = time.monotonic()
         self.stdout.write(f"Seeding '{scale}' demo data (seed {seed}, as of {ctx.as_of:%d %b %Y %H:%M})…")
         with transaction.atomic():
@@ -71,8 +74,8 @@ class Command(BaseCommand):
                 caseload_demo.clear()
             logins = demo.seed_staff(ctx)
             patients = caseload_demo.seed(ctx)
-            discharge_demo.seed(ctx, ward_user=logins["ward"])
-            referrals_demo.seed(ctx)
+            wards = discharge_demo.seed(ctx, ward_user=logins["ward"])
+            referrals_demo.seed(ctx, wards=wards)
             benefits_demo.seed(ctx)
             reason = f"seed_demo --scale {scale} --seed {seed} --as-of {ctx.as_of:%Y-%m-%d}"
             for model in SEEDED:
