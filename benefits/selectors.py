@@ -8,6 +8,7 @@ plain integer arithmetic on any database.
 import datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Case,
@@ -20,14 +21,14 @@ from django.db.models import (
     FilteredRelation,
     Func,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncSecond
 from django.utils import timezone
 
 from benefits.models import Assumption, AssumptionKey, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
@@ -63,14 +64,6 @@ class DayNumber(Func):
         )
 
 
-def _day(field):
-    return DayNumber(TruncDate(field))
-
-
-def _month(field):
-    return DayNumber(TruncMonth(field, output_field=DateField()))
-
-
 class SixtyFifthBirthday(Func):
     """The date a person born on a date turns 65 (for a 29 February birthday: 28 February on PostgreSQL,
     1 March on SQLite)."""
@@ -84,6 +77,66 @@ class SixtyFifthBirthday(Func):
         return self.as_sql(compiler, connection, template="date(%(expressions)s, '+65 years')", **extra)
 
 
+class LocalTime(Func):
+    """A moment on Coventry's clock (a timestamp without a time zone), for the facts to take its day, month and
+    time of day from. Converting each moment once is most of what building the facts costs."""
+
+    output_field = DateTimeField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        zone = settings.TIME_ZONE  # a setting, never input
+        return self.as_sql(compiler, connection, template=f"(%(expressions)s AT TIME ZONE '{zone}')", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        moment = TruncSecond(*self.source_expressions, tzinfo=timezone.get_default_timezone())
+        return moment.as_sql(compiler, connection, **extra)
+
+
+# Day numbers, months and minutes of the day from a moment on the local clock, per database.
+_LOCAL_PARTS = {
+    "postgresql": {
+        "day": "({}::date - DATE '2000-01-01')",
+        "month": "(date_trunc('month', {})::date - DATE '2000-01-01')",
+        "minute": "CAST(EXTRACT(HOUR FROM {0}) * 60 + EXTRACT(MINUTE FROM {0}) AS integer)",
+        "date": "{}::date",
+    },
+    "sqlite": {
+        "day": "CAST(julianday(date({})) - 2451544.5 AS INTEGER)",
+        "month": "CAST(julianday(date({}, 'start of month')) - 2451544.5 AS INTEGER)",
+        "minute": "(CAST(strftime('%%H', {0}) AS INTEGER) * 60 + CAST(strftime('%%M', {0}) AS INTEGER))",
+        "date": "date({})",
+    },
+}
+
+
+def _on_local_clock(queryset, moments, *, aged_65=None, latest=None):
+    """The facts' SQL and parameters: the queryset selects each moment once on the local clock (`<name>_local`)
+    and, in an outer SELECT, its day number, month and minute of the day are taken from that. `aged_65` names
+    the moment on whose day the person's age is judged against `turns_65_on`. `latest` is (name, a queryset of
+    `of` and `latest`, a date), joined on the fact's id: the latest date of each fact as `<name>_day`, found in
+    one grouped pass rather than looked up fact by fact."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    parts = _LOCAL_PARTS[connection.vendor]
+    columns = [
+        f"{parts[part].format(f'q.{name}_local')} AS {name}_{part}"
+        for name, wanted in moments.items()
+        for part in wanted
+    ]
+    if aged_65:
+        columns.append(
+            f"CASE WHEN {parts['date'].format(f'q.{aged_65}_local')} >= q.turns_65_on THEN 1 ELSE 0 END AS aged_65"
+        )
+    join = ""
+    if latest:
+        name, dates = latest
+        dates_sql, dates_params = dates.order_by().query.sql_with_params()
+        columns.append(f"{parts['day'].format('n.latest')} AS {name}_day")
+        join, params = f" LEFT JOIN ({dates_sql}) n ON n.of = q.id", (*params, *dates_params)
+    # OFFSET 0 keeps PostgreSQL from folding the subquery into the outer SELECT (and converting again).
+    inner = f"{sql} OFFSET 0" if connection.vendor == "postgresql" else sql
+    return f"SELECT q.*, {', '.join(columns)} FROM ({inner}) q{join}", params  # noqa: S608
+
+
 def _plus(field, **delta):
     return ExpressionWrapper(OuterRef(field) + datetime.timedelta(**delta), output_field=DateTimeField())
 
@@ -95,7 +148,7 @@ def _episodes_with(admissions, field, **window):
 
 
 def episode_facts(*, since, now):
-    """One row per episode that can touch a period from `since` (None: every episode)."""
+    """One row per episode that can touch a period from `since` (None: every episode): (SQL, parameters)."""
     admissions = discharge_selectors.emergency_admissions().filter(
         patient=OuterRef("patient"), admitted_at__gte=OuterRef("received_at")
     )
@@ -104,9 +157,7 @@ def episode_facts(*, since, now):
         episodes = episodes.filter(
             Q(received_at__date__gte=since) | Q(closed_at__isnull=True) | Q(closed_at__date__gte=since)
         )
-    return episodes.alias(
-        received_on=TruncDate("received_at"),
-        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
+    facts = episodes.alias(
         # Joined, not looked up per episode: at most one end package each (a constraint).
         end_package=FilteredRelation("packages", condition=Q(packages__stage=PackageStage.END)),
     ).values(
@@ -116,13 +167,9 @@ def episode_facts(*, since, now):
         "service",
         "source",
         "sequel",
-        received_day=_day("received_at"),
-        received_month=_month("received_at"),
-        # Minutes after midnight on Coventry's clock, for the service's hours.
-        received_minute=ExtractHour("received_at") * 60 + ExtractMinute("received_at"),
-        closed_day=_day("closed_at"),
-        closed_month=_month("closed_at"),
-        aged_65=Case(When(received_on__gte=F("turns_65_on"), then=Value(1)), default=Value(0)),
+        received_local=LocalTime("received_at"),
+        closed_local=LocalTime("closed_at"),
+        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
         response_known=Case(When(Q(first_contact_at__isnull=False) | Q(due_by__lte=now), then=1), default=0),
         response_met=Case(When(first_contact_at__lte=F("due_by"), then=1), default=0),
         # Each set found in one pass (a semi-join, then hashed), not looked up episode by episode.
@@ -134,6 +181,10 @@ def episode_facts(*, since, now):
         ),
         end_hours=F("end_package__hours_per_week"),
     )
+    # The minute of the day received is for the service's hours (UCR, 08:00 to 20:00 on Coventry's clock).
+    return _on_local_clock(
+        facts, {"received": ("day", "month", "minute"), "closed": ("day", "month")}, aged_65="received"
+    )
 
 
 def closure_facts(*, since):
@@ -143,43 +194,37 @@ def closure_facts(*, since):
     episodes = caseload_selectors.episodes_for_reporting().filter(closed_at__isnull=False)
     if since:
         episodes = episodes.filter(closed_at__date__gte=since)
-    return episodes.alias(
-        closed_on=TruncDate("closed_at"),
-        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
+    facts = episodes.alias(
         end_package=FilteredRelation("packages", condition=Q(packages__stage=PackageStage.END)),
     ).values(
         "team_id",
-        closed_day=_day("closed_at"),
+        received_local=LocalTime("received_at"),
+        closed_local=LocalTime("closed_at"),
+        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
         long_term_hours=Case(
             When(sequel__in=LONG_TERM_SEQUELS, then=F("end_package__hours_per_week")),
             default=None,
             output_field=DecimalField(max_digits=5, decimal_places=2),
         ),
         care_home=Case(When(sequel__in=CARE_HOME_SEQUELS, then=Value(1)), default=Value(0)),
-        aged_65=Case(When(received_at__date__gte=F("turns_65_on"), then=Value(1)), default=Value(0)),
     )
+    return _on_local_clock(facts, {"closed": ("day",)}, aged_65="received")
 
 
 def spell_facts(*, since):
     spells = discharge_selectors.spells_for_reporting()
     if since:
         spells = spells.filter(Q(discharged_at__isnull=True) | Q(discharged_at__date__gte=since))
-    latest_nctr = discharge_selectors.nctr_periods_for_reporting().filter(spell=OuterRef("pk")).order_by("-started_on")
-    return spells.alias(
-        discharged_on=TruncDate("discharged_at"),
-        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
-    ).values(
+    facts = spells.values(
         "id",
         "patient_id",
         "pathway",
         "destination",
         "follow_up_91",
         team_id=F("patient__team_id"),
-        admitted_day=_day("admitted_at"),
-        discharged_day=_day("discharged_at"),
-        discharged_month=_month("discharged_at"),
-        ready_day=DayNumber(Subquery(latest_nctr.values("started_on")[:1])),
-        aged_65=Case(When(discharged_on__gte=F("turns_65_on"), then=Value(1)), default=Value(0)),
+        admitted_local=LocalTime("admitted_at"),
+        discharged_local=LocalTime("discharged_at"),
+        turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
         # Only the stays OCIT took on count towards its benefits: a referral it declined, redirected or that was
         # withdrawn does not.
         ocit_accepted=Case(
@@ -187,13 +232,18 @@ def spell_facts(*, since):
             default=False,
         ),
     )
+    # The discharge ready date: the start of the latest no-criteria-to-reside period.
+    ready = discharge_selectors.nctr_periods_for_reporting().values(of=F("spell_id")).annotate(latest=Max("started_on"))
+    return _on_local_clock(
+        facts, {"admitted": ("day",), "discharged": ("day", "month")}, aged_65="discharged", latest=("ready", ready)
+    )
 
 
 def nctr_facts(*, since):
     periods = discharge_selectors.nctr_periods_for_reporting()
     if since:
         periods = periods.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=since))
-    return periods.values(
+    facts = periods.values(
         "id",
         "spell_id",
         patient_id=F("spell__patient_id"),
@@ -202,27 +252,27 @@ def nctr_facts(*, since):
         began_month=DayNumber(TruncMonth("started_on")),
         ended_day=DayNumber(Coalesce("ended_on", TruncDate("spell__discharged_at"))),
     )
+    return facts.order_by().query.sql_with_params()
 
 
 def referral_facts(*, since):
     referrals = referrals_selectors.referrals_for_reporting()
     if since:
         referrals = referrals.filter(Q(received_at__date__gte=since) | Q(decided_at__date__gte=since))
-    return referrals.values(
+    facts = referrals.values(
         "id",
         "patient_id",
         "source",
         "status",
         team_id=F("patient__team_id"),
-        received_day=_day("received_at"),
-        received_month=_month("received_at"),
-        decided_day=_day("decided_at"),
-        decided_month=_month("decided_at"),
+        received_local=LocalTime("received_at"),
+        decided_local=LocalTime("decided_at"),
         ward_within_24_hours=Case(
             When(spell__admitted_at__gte=F("received_at") - datetime.timedelta(hours=24), then=1), default=0
         ),
         from_spell=Case(When(spell__isnull=False, then=1), default=0),
     )
+    return _on_local_clock(facts, {"received": ("day", "month"), "decided": ("day", "month")})
 
 
 def contact_facts(*, since):
@@ -234,20 +284,21 @@ def contact_facts(*, since):
     )
     if since:
         contacts = contacts.filter(at__date__gte=since)
-    return contacts.values(
+    facts = contacts.values(
         "id",
         patient_id=F("episode__patient_id"),
         team_id=F("episode__team_id"),
-        at_day=_day("at"),
-        at_month=_month("at"),
+        at_local=LocalTime("at"),
     )
+    return _on_local_clock(facts, {"at": ("day", "month")})
 
 
 def external_facts(*, since):
     measures = ExternalMeasure.objects.all()
     if since:
         measures = measures.filter(on__gte=since)
-    return measures.values("measure", "value", on_day=DayNumber("on"), on_month=DayNumber(TruncMonth("on")))
+    facts = measures.values("measure", "value", on_day=DayNumber("on"), on_month=DayNumber(TruncMonth("on")))
+    return facts.order_by().query.sql_with_params()
 
 
 def assumptions_by_key():
@@ -313,7 +364,7 @@ def _facts(table, *, since, now):
         "contact": contact_facts,
     }[table]
     kwargs = {"since": since, "now": now} if table == "episode" else {"since": since}
-    return facts(**kwargs).order_by().query.sql_with_params()
+    return facts(**kwargs)
 
 
 def figure_records(*, records, start, end, team=None, today=None, now=None, value="NULL"):

@@ -42,7 +42,15 @@ WORK_TABLES = [
     "benefits_population",
     "benefits_staging",
 ]
+PARALLEL = ("parallel_setup_cost", "parallel_tuple_cost")  # zero while the facts are read: parallel when it can
 YEAR = datetime.timedelta(days=366)  # the rolling-year figures look this far back from the recomputed periods
+# `selectors.closure_facts` over the episode facts a full run has already built (tested to give the same rows).
+CLOSURES_FROM_EPISODE_FACTS = (
+    "SELECT team_id, closed_day, "  # noqa: S608
+    f"CASE WHEN sequel IN ({metrics.LONG_TERM_SEQUELS}) THEN end_hours END AS long_term_hours, "
+    f"CASE WHEN sequel IN ({metrics.CARE_HOME}) THEN 1 ELSE 0 END AS care_home, aged_65 "
+    "FROM benefits_episode_facts WHERE closed_day IS NOT NULL"
+)
 
 
 class LockLost(Exception):
@@ -78,9 +86,14 @@ def recompute(*, trigger, full=False, since=None, actor=None, today=None):
         _drop_work_tables()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("RESET jit")
-                cursor.execute("RESET default_statistics_target")
-                cursor.execute("RESET work_mem")
+                for setting in (
+                    "jit",
+                    "default_statistics_target",
+                    "work_mem",
+                    "parallel_setup_cost",
+                    "parallel_tuple_cost",
+                ):
+                    cursor.execute(f"RESET {setting}")
     run.refresh_from_db()
     return run
 
@@ -131,16 +144,27 @@ def _compute(*, run, start, today, now):
             cursor.execute("SET jit = off")
             cursor.execute("SET default_statistics_target = 10")  # a small sample is enough to plan the aggregates
             cursor.execute("SET work_mem = '64MB'")  # sorts and hashes of the facts in memory, not on disk
+            # The facts are read from the tables in parallel where the server can (temporary tables, which the
+            # metrics read, cannot be).
+            for setting in PARALLEL:
+                cursor.execute(f"SET {setting} = 0")
         for table, facts in FACTS.items():
             since = facts_from
             if facts is selectors.closure_facts and facts_from:
                 # Savings build up from go-live, and rolling-year figures look back a year.
                 since = min(facts_from - YEAR, live_from or facts_from)
-            kwargs = {"since": since, "now": now} if facts is selectors.episode_facts else {"since": since}
-            sql, params = facts(**kwargs).order_by().query.sql_with_params()
+            if facts is selectors.closure_facts and not facts_from:
+                # A full run already holds every episode: the closures are read from its facts, not again.
+                sql, params = CLOSURES_FROM_EPISODE_FACTS, []
+            else:
+                kwargs = {"since": since, "now": now} if facts is selectors.episode_facts else {"since": since}
+                sql, params = facts(**kwargs)
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
             cursor.execute(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
             _step(run)
+        if connection.vendor == "postgresql":
+            for setting in PARALLEL:
+                cursor.execute(f"RESET {setting}")
         earliest = selectors.earliest_record_day()  # no periods before the first record: nothing to count yet
         first = max(facts_from, earliest) if facts_from and earliest else earliest
         _days(cursor, assumptions, live_from=live_from, today=today)
@@ -346,12 +370,62 @@ def _selects(metric, period, dialect):
     ]
 
 
+class _Token:
+    """`{b[received]}` as a marker, for rewriting a metric's SQL to make weeks and months in one pass."""
+
+    def __getitem__(self, name):
+        return f"__bucket_{name}__"
+
+
+def _one_pass(metric):
+    """A grouped metric that reads only the facts (no calendar, staging or stock) can make its weeks and months,
+    per LIT and for all, in one pass on PostgreSQL."""
+    return (
+        connection.vendor == "postgresql"
+        and metric.grouped
+        and not any(table in metric.sql for table in ("benefits_calendar", "benefits_staging", "benefits_stock"))
+    )
+
+
+def _weeks_and_months(metric, dialect):
+    """The metric's SELECT for weeks and months at once: GROUPING SETS over both buckets, LIT and all, with the
+    kind of period told by GROUPING(). A family's SQL groups by its own key (the source, say) first."""
+    select = metric.sql.format(b=_Token(), team="team_id", by_team="", period="", **dialect)
+    head, _, keys = select.rpartition("GROUP BY")
+    *family, token = [key.strip() for key in keys.split(",")]
+    name = token.removeprefix("__bucket_").removesuffix("__")
+    week, month = _Bucket(Period.WEEK)[name], _Bucket(Period.MONTH)[name]
+    head = head.replace(
+        f"{token} AS start_day",
+        f"CASE WHEN GROUPING({week}) = 0 THEN 'week' ELSE 'month' END AS period, "
+        f"COALESCE({week}, {month}) AS start_day",
+    )
+    assert "__bucket_" not in head, f"{metric.key}: the bucket is used outside its SELECT and GROUP BY"
+    sets = ", ".join(
+        "(" + ", ".join([*family, bucket, *team]) + ")" for bucket in (week, month) for team in (["team_id"], [])
+    )
+    return f"{head}GROUP BY GROUPING SETS ({sets})"
+
+
 def _stage(cursor, metric, period, dialect):
-    for select in _selects(metric, period, dialect):
+    """Stage a metric's figures for one kind of period. A metric of a family is staged with its first member (one
+    pass makes every member's figures); a metric that reads only the facts, with its weeks (one pass makes the
+    months too, on PostgreSQL)."""
+    if metric.family and metrics.family(metric)[0] is not metric:
+        selects = []
+    elif _one_pass(metric):
+        selects = [_weeks_and_months(metric, dialect)] if period == Period.WEEK else []
+    else:
+        selects = [
+            f"SELECT '{period}' AS period, q.* FROM ({select}) q"  # noqa: S608
+            for select in _selects(metric, period, dialect)
+        ]
+    key = "q.metric" if metric.family else f"'{metric.key}'"
+    for select in selects:
         cursor.execute(
             "INSERT INTO benefits_staging (metric, period, start_day, team_id, value, records) "  # noqa: S608
-            f"SELECT '{metric.key}', '{period}', q.start_day, CAST(q.team_id AS bigint), q.value, q.records "
-            f"FROM ({select}) q JOIN benefits_calendar k ON k.period = '{period}' AND k.start_day = q.start_day"
+            f"SELECT {key}, q.period, q.start_day, CAST(q.team_id AS bigint), q.value, q.records "
+            f"FROM ({select}) q JOIN benefits_calendar k ON k.period = q.period AND k.start_day = q.start_day"
         )
     if metric.zero_when_empty:
         _zeros(cursor, metric, period)

@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from benefits import metrics, services
+from benefits import metrics, selectors, services
 from benefits.models import ExternalMeasure, MetricValue, RecomputeRun, RunStatus
 from benefits.services import AlreadyRunning
 from benefits.tasks import recompute_benefits_task
@@ -108,6 +108,42 @@ def test_a_second_recompute_gives_the_same_rows_with_the_same_ids(db):
     assert before and [row[:-1] for row in snapshot()] == before
     assert second.rows_written == first.rows_written == len(before)
     assert {row[-1] for row in snapshot()} == {second.started_at}  # every row rewritten by the second run
+
+
+def test_a_full_run_reads_the_closures_from_its_episode_facts_as_the_selector_would(db):
+    """`services.CLOSURES_FROM_EPISODE_FACTS` and `selectors.closure_facts` are two ways to the same rows."""
+    records()
+    for sequel, hours, born in (
+        (Sequel.LONG_TERM_HIGHER, "21", datetime.date(1940, 1, 1)),
+        (Sequel.NURSING_CARE, None, datetime.date(1970, 1, 1)),
+        (Sequel.LONG_TERM_SAME, None, datetime.date(1960, 3, 12)),
+    ):
+        episode = factories.EpisodeFactory(
+            patient=factories.PatientFactory(date_of_birth=born),
+            received_at=at(march(11)),
+            closed_at=at(march(20)),
+            sequel=sequel,
+        )
+        if hours:
+            factories.CarePackageFactory(episode=episode, stage=PackageStage.END, hours_per_week=Decimal(hours))
+    columns = "team_id, closed_day, long_term_hours, care_home, aged_65"
+    with connection.cursor() as cursor:
+        sql, params = selectors.episode_facts(since=None, now=timezone.now())
+        cursor.execute(f"CREATE TEMPORARY TABLE benefits_episode_facts AS {sql}", params)
+        cursor.execute(f"SELECT {columns} FROM ({services.CLOSURES_FROM_EPISODE_FACTS}) q ORDER BY 1, 2, 3, 4, 5")  # noqa: S608
+        from_episode_facts = cursor.fetchall()
+        cursor.execute("DROP TABLE benefits_episode_facts")
+        sql, params = selectors.closure_facts(since=None)
+        cursor.execute(f"SELECT {columns} FROM ({sql}) q ORDER BY 1, 2, 3, 4, 5", params)  # noqa: S608
+        from_the_selector = cursor.fetchall()
+    assert len(from_episode_facts) == 4
+    assert [tuple(map(_plain, row)) for row in from_episode_facts] == [
+        tuple(map(_plain, row)) for row in from_the_selector
+    ]
+
+
+def _plain(value):
+    return float(value) if value is not None else None
 
 
 def test_a_figure_whose_records_are_gone_is_removed(db):
