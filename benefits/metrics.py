@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 
 from benefits.models import AssumptionKey as A
 from benefits.models import ExternalMeasureKey as X
-from caseload.models import FollowUp, Sequel, Source
+from caseload.models import CARE_HOME_SEQUELS, FollowUp, Sequel, Source
+from caseload.models import LONG_TERM_SEQUELS as LONG_TERM
 
 GO_LIVE = datetime.date(2024, 7, 1)  # OCIT roll-out [seed 001]: the default of `ocit_live`, charts re-based here
 
@@ -59,7 +60,13 @@ AREAS = {
 }
 
 # Which records a facts table holds, for the drill-down: the kind of record and its label.
-KINDS = {"episode": "episodes", "spell": "hospital stays", "referral": "referrals", "nctr": "hospital stays"}
+KINDS = {
+    "episode": "episodes",
+    "spell": "hospital stays",
+    "referral": "referrals",
+    "nctr": "periods with no criteria to reside",
+    "contact": "people",
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,15 @@ class Records:
     @property
     def facts(self):
         return f"benefits_{self.table}_facts"
+
+    @property
+    def counts_people(self):
+        """The figure counts different people (its list is of patients)."""
+        return bool(self.distinct) or self.table == "contact"
+
+    @property
+    def kind(self):
+        return "people" if self.counts_people else KINDS[self.table]
 
 
 @dataclass(frozen=True)
@@ -228,13 +244,16 @@ def _external(measure, aggregate="AVG"):
 
 
 def _external_share(part, whole):
-    """The percentage `part` makes of `whole`, both daily counts summed over the period."""
+    """The percentage `part` makes of `whole`, both daily counts summed over the days that have both."""
     return f"""
-        SELECT {{b[on]}} AS start_day, NULL AS team_id,
-               100.0 * SUM(CASE WHEN measure = '{part}' THEN value ELSE 0 END)
-                     / SUM(CASE WHEN measure = '{whole}' THEN value ELSE 0 END) AS value,
-               SUM(CASE WHEN measure = '{whole}' THEN 1 ELSE 0 END) AS records
-        FROM benefits_external_facts WHERE measure IN ('{part}', '{whole}')
+        SELECT {{b[on]}} AS start_day, NULL AS team_id, 100.0 * SUM(part) / NULLIF(SUM(whole), 0) AS value,
+               COUNT(*) AS records
+        FROM (SELECT on_day, on_month,
+                     SUM(CASE WHEN measure = '{part}' THEN value END) AS part,
+                     SUM(CASE WHEN measure = '{whole}' THEN value END) AS whole
+              FROM benefits_external_facts WHERE measure IN ('{part}', '{whole}')
+              GROUP BY on_day, on_month) d
+        WHERE part IS NOT NULL AND whole IS NOT NULL
         GROUP BY {{b[on]}}"""
 
 
@@ -308,11 +327,9 @@ UCR_SEEN = Records(
 THERAPY = Records("contact", "at", distinct="patient_id")
 OCIT_SPELLS = Records("spell", "discharged", "ocit_accepted = {true}")
 DELAYED = Records("spell", "discharged", "ready_day IS NOT NULL")
-LONG_TERM_SEQUELS = ", ".join(
-    f"'{s}'" for s in (Sequel.LONG_TERM_LOWER, Sequel.LONG_TERM_SAME, Sequel.LONG_TERM_HIGHER)
-)
+LONG_TERM_SEQUELS = ", ".join(f"'{s}'" for s in LONG_TERM)
 LONG_TERM_STARTED = Records("episode", "closed", f"end_hours IS NOT NULL AND sequel IN ({LONG_TERM_SEQUELS})")
-CARE_HOME = f"'{Sequel.RESIDENTIAL_CARE}', '{Sequel.NURSING_CARE}'"
+CARE_HOME = ", ".join(f"'{s}'" for s in CARE_HOME_SEQUELS)
 CARE_HOME_ADMISSIONS = Records("episode", "closed", f"sequel IN ({CARE_HOME})")
 SHORT_TERM_BEDS = Records("episode", "received", "f.service = 'bed_based'", until="closed")
 NCTR = Records("nctr", "began", until="ended")
@@ -680,7 +697,7 @@ METRICS = [
         """
         SELECT c.start_day, {team} AS team_id, COUNT(*) AS value, COUNT(*) AS records
         FROM benefits_calendar c
-        JOIN benefits_closure_facts f ON f.closed_day >= c.end_day - 365 AND f.closed_day < c.end_day
+        JOIN benefits_closure_facts f ON f.closed_day >= c.year_before_end AND f.closed_day < c.end_day
         WHERE c.period = '{period}' AND f.care_home = 1 AND f.aged_65 = 1
         GROUP BY c.start_day{by_team}""",
         zero_when_empty=True,
@@ -695,12 +712,13 @@ METRICS = [
         "Permanent admissions to residential or nursing care of people aged 65+ in the 12 months to the end of the "
         "period, per 100,000 residents aged 65+ (ASCOF, annual rate; each LIT from its localities' population).",
         """
-        SELECT s.start_day, s.team_id, 100000.0 * s.value / (c.population_65_plus * p.share) AS value, s.records
+        SELECT s.start_day, s.team_id, 100000.0 * s.value / NULLIF(c.population_65_plus * p.share, 0) AS value,
+               s.records
         FROM benefits_staging s
         JOIN benefits_calendar c ON c.period = s.period AND c.start_day = s.start_day
         JOIN benefits_population p ON p.team_id = COALESCE(s.team_id, 0)
         WHERE s.metric = 'care_home_admissions_12_months' AND s.period = '{period}' AND p.share > 0
-          AND c.end_day - 365 >= {first}""",
+          AND c.year_before_end >= {first}""",
         grouped=False,
         assumptions=(A.POPULATION_65_PLUS,),
     ),

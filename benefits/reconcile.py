@@ -39,6 +39,7 @@ class Check:
     measured: float | None
     expected: float | None
     bounds: tuple | None = None  # the ratio measured / expected must fall within these
+    exact: bool = False  # measured must equal expected
 
     @property
     def ratio(self):
@@ -48,6 +49,8 @@ class Check:
 
     @property
     def ok(self):
+        if self.exact:
+            return self.measured == self.expected
         if self.bounds is None:
             return True
         return self.ratio is not None and self.bounds[0] <= self.ratio <= self.bounds[1]
@@ -76,7 +79,7 @@ def _plan(year):
 def _before_go_live(go_live):
     savings = [metric.key for metric in metrics.METRICS if metric.area == metrics.Area.FINANCE]
     early = MetricValue.objects.filter(metric__in=savings, period_start__lt=go_live).exclude(value=None).count()
-    yield Check("No saving before go-live", f"Savings figures dated before {go_live:%-d %B %Y}", early, 0)
+    yield Check("No saving before go-live", f"Savings figures dated before {go_live:%-d %B %Y}", early, 0, exact=True)
 
 
 def _first_year(go_live, today):

@@ -143,15 +143,18 @@ def series_for(filters, chosen=None):
     return result
 
 
-def records_by_lit(rows):
-    """[(LIT, records)] behind a figure, every active LIT listed, counts from 1 to 4 suppressed (None)."""
-    counts = {}
+def records_by_lit(rows, *, people=False, suppress=True):
+    """[(LIT, count)] behind a figure for every active LIT: records, or different people when the figure counts
+    people. With `suppress`, a count from 1 to 4 is None ("<5"), and when only one is, the next smallest is too,
+    so that it cannot be worked out from the total."""
+    seen = {}
     for row in rows:
-        counts[row.team_id] = counts.get(row.team_id, 0) + 1
-    return [
-        (team, None if 0 < counts.get(team.pk, 0) < SMALL_NUMBER else counts.get(team.pk, 0))
-        for team in caseload_selectors.teams()
-    ]
+        seen.setdefault(row.team_id, set()).add(row.patient_id if people else row.id)
+    cells = [(team, len(seen.get(team.pk, ()))) for team in caseload_selectors.teams()]
+    hidden = {team.pk for team, count in cells if 0 < count < SMALL_NUMBER} if suppress else set()
+    if len(hidden) == 1 and len(cells) > 1:
+        hidden.add(min((count, team.pk) for team, count in cells if team.pk not in hidden)[1])
+    return [(team, None if team.pk in hidden else count) for team, count in cells]
 
 
 def areas(series):
@@ -206,6 +209,7 @@ class PlanLine:
     planned: float | None  # the year's plan (£), None for a line outside the plan
     to_date: float | None  # the plan for the months with figures, pro rata
     achieved: float | None  # the savings of those months, None when none has a figure
+    months: int = 0  # the months of the year this line has a figure for
 
     @property
     def variance(self):
@@ -251,48 +255,52 @@ class Goal:
 def plan_against_actual():
     """Each financial year of the plan: every line's plan, plan to date, achieved and variance, from the monthly
     figures for all of OCIT. A year counts from go-live (the plan for 2024/25 is for its nine months from July),
-    and the plan to date is pro rata to the months that have figures."""
+    and a line's plan to date is pro rata to the months in which that line has a figure."""
     assumptions = selectors.assumptions_by_key()
     go_live = selectors.live_from(assumptions) or metrics.GO_LIVE
     plans = {plan.year_starting: plan for plan in FinancePlan.objects.all()}
     keys = [key for key, _ in PLAN_LINES] + OUTSIDE_PLAN
-    rows = selectors.metric_values(period=Period.MONTH).filter(metric__in=keys, period_start__gte=go_live)
+    rows = selectors.metric_values(period=Period.MONTH).filter(
+        metric__in=keys, period_start__gte=go_live.replace(day=1)
+    )
     achieved, months = {}, {}
-    for row in rows:
-        year = financial_year(row.period_start)
-        months.setdefault(year, set()).add(row.period_start)
-        if row.value is not None:
-            achieved[(row.metric, year)] = achieved.get((row.metric, year), 0.0) + row.value
+    for row in rows.exclude(value=None):
+        key = (row.metric, financial_year(row.period_start))
+        achieved[key] = achieved.get(key, 0.0) + row.value
+        months.setdefault(key, set()).add(row.period_start)
+    years = sorted(set(plans) | {year for _, year in months})
     table = []
-    for year in sorted(set(plans) | set(months)):
+    for year in years:
         plan = plans.get(year)
         first = max(datetime.date(year, 4, 1), go_live.replace(day=1))
         in_plan = max(0, (year + 1 - first.year) * 12 + 4 - first.month)  # months from `first` to the next April
-        with_figures = len(months.get(year, ()))
         lines = []
         for key, field_name in [*PLAN_LINES, *((key, None) for key in OUTSIDE_PLAN)]:
+            with_figures = len(months.get((key, year), ()))
             planned = float(getattr(plan, field_name)) * 1000 if plan and field_name else None
             to_date = planned * min(with_figures, in_plan) / in_plan if planned is not None and in_plan else None
-            lines.append(PlanLine(metrics.BY_KEY[key], planned, to_date, achieved.get((key, year))))
-        table.append(PlanYear(f"{year}/{(year + 1) % 100:02d}", in_plan, with_figures, lines))
+            lines.append(PlanLine(metrics.BY_KEY[key], planned, to_date, achieved.get((key, year)), with_figures))
+        total = len(months.get(("total_saving", year), ()))
+        table.append(PlanYear(f"{year}/{(year + 1) % 100:02d}", in_plan, total, lines))
     return table
 
 
 def goals():
-    """Progress towards each roll-out goal, from the latest monthly figures for all of OCIT."""
+    """Progress towards each roll-out goal, from the monthly figures for all of OCIT: the latest month, or the
+    twelve months to it."""
     assumptions = selectors.assumptions_by_key()
     today = timezone.localdate()
     result = []
     for key, target_key, reading in GOALS:
-        rows = list(
-            selectors.metric_values(metric=key, period=Period.MONTH).exclude(value=None).order_by("-period_start")[:12]
-        )
+        rows = selectors.metric_values(metric=key, period=Period.MONTH).exclude(value=None)
+        latest = rows.order_by("-period_start").first()
+        value = latest.value if latest else None
+        if latest and reading == "last 12 months":
+            year_before = (latest.period_start - datetime.timedelta(days=334)).replace(day=1)
+            value = sum(row.value for row in rows.filter(period_start__gte=year_before))
         target = selectors.assumption_in_force(assumptions, target_key, today)[0]
-        latest = None
-        if rows:
-            latest = sum(row.value for row in rows) if reading == "last 12 months" else rows[0].value
-        period = rows[0].period_start if rows else None
-        result.append(Goal(metrics.BY_KEY[key], float(target) if target is not None else None, latest, reading, period))
+        period = latest.period_start if latest else None
+        result.append(Goal(metrics.BY_KEY[key], float(target) if target is not None else None, value, reading, period))
     return result
 
 
@@ -328,7 +336,7 @@ def plan_rows(years):
         [
             year.label,
             year.months,
-            year.months_with_figures,
+            line.months,
             line.metric.name,
             _rounded(line.planned),
             _rounded(line.to_date),

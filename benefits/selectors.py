@@ -33,13 +33,11 @@ from django.utils import timezone
 
 from benefits.models import Assumption, AssumptionKey, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
 from caseload import selectors as caseload_selectors
-from caseload.models import ContactLocation, Discipline, PackageStage, Sequel
+from caseload.models import CARE_HOME_SEQUELS, LONG_TERM_SEQUELS, ContactLocation, Discipline, PackageStage
 from discharge import selectors as discharge_selectors
 from referrals import selectors as referrals_selectors
 
 EPOCH = datetime.date(2000, 1, 1)  # day number 0 (a Saturday)
-LONG_TERM_SEQUELS = [Sequel.LONG_TERM_LOWER, Sequel.LONG_TERM_SAME, Sequel.LONG_TERM_HIGHER]
-CARE_HOME_SEQUELS = [Sequel.RESIDENTIAL_CARE, Sequel.NURSING_CARE]
 
 
 def day_number(day):
@@ -109,12 +107,12 @@ _LOCAL_PARTS = {
 }
 
 
-def _on_local_clock(queryset, moments, *, aged_65=None, latest=None):
+def _on_local_clock(queryset, moments, *, aged_65=(), latest=None):
     """The facts' SQL and parameters: the queryset selects each moment once on the local clock (`<name>_local`)
-    and, in an outer SELECT, its day number, month and minute of the day are taken from that. `aged_65` names
-    the moment on whose day the person's age is judged against `turns_65_on`. `latest` is (name, a queryset of
-    `of` and `latest`, a date), joined on the fact's id: the latest date of each fact as `<name>_day`, found in
-    one grouped pass rather than looked up fact by fact."""
+    and, in an outer SELECT, its day number, month and minute of the day are taken from that. `aged_65` is
+    [(column, moment)]: whether the person was 65 or over (against `turns_65_on`) on the day of that moment.
+    `latest` is (name, a queryset of `of` and `latest`, a date), joined on the fact's id: the latest date of each
+    fact as `<name>_day`, found in one grouped pass rather than looked up fact by fact."""
     sql, params = queryset.order_by().query.sql_with_params()
     parts = _LOCAL_PARTS[connection.vendor]
     columns = [
@@ -122,10 +120,9 @@ def _on_local_clock(queryset, moments, *, aged_65=None, latest=None):
         for name, wanted in moments.items()
         for part in wanted
     ]
-    if aged_65:
-        columns.append(
-            f"CASE WHEN {parts['date'].format(f'q.{aged_65}_local')} >= q.turns_65_on THEN 1 ELSE 0 END AS aged_65"
-        )
+    for column, moment in aged_65:
+        on_the_day = parts["date"].format(f"q.{moment}_local")
+        columns.append(f"CASE WHEN {on_the_day} >= q.turns_65_on THEN 1 ELSE 0 END AS {column}")
     join = ""
     if latest:
         name, dates = latest
@@ -182,8 +179,11 @@ def episode_facts(*, since, now):
         end_hours=F("end_package__hours_per_week"),
     )
     # The minute of the day received is for the service's hours (UCR, 08:00 to 20:00 on Coventry's clock).
+    # Age is judged on the day of the referral; for a move into a care home, on the day of the move.
     return _on_local_clock(
-        facts, {"received": ("day", "month", "minute"), "closed": ("day", "month")}, aged_65="received"
+        facts,
+        {"received": ("day", "month", "minute"), "closed": ("day", "month")},
+        aged_65=[("aged_65", "received"), ("closed_aged_65", "closed")],
     )
 
 
@@ -198,7 +198,6 @@ def closure_facts(*, since):
         end_package=FilteredRelation("packages", condition=Q(packages__stage=PackageStage.END)),
     ).values(
         "team_id",
-        received_local=LocalTime("received_at"),
         closed_local=LocalTime("closed_at"),
         turns_65_on=SixtyFifthBirthday("patient__date_of_birth"),
         long_term_hours=Case(
@@ -208,7 +207,7 @@ def closure_facts(*, since):
         ),
         care_home=Case(When(sequel__in=CARE_HOME_SEQUELS, then=Value(1)), default=Value(0)),
     )
-    return _on_local_clock(facts, {"closed": ("day",)}, aged_65="received")
+    return _on_local_clock(facts, {"closed": ("day",)}, aged_65=[("aged_65", "closed")])
 
 
 def spell_facts(*, since):
@@ -235,7 +234,10 @@ def spell_facts(*, since):
     # The discharge ready date: the start of the latest no-criteria-to-reside period.
     ready = discharge_selectors.nctr_periods_for_reporting().values(of=F("spell_id")).annotate(latest=Max("started_on"))
     return _on_local_clock(
-        facts, {"admitted": ("day",), "discharged": ("day", "month")}, aged_65="discharged", latest=("ready", ready)
+        facts,
+        {"admitted": ("day",), "discharged": ("day", "month")},
+        aged_65=[("aged_65", "discharged")],
+        latest=("ready", ready),
     )
 
 
@@ -355,34 +357,58 @@ class FigureRecord(NamedTuple):
     value: object
 
 
-def _facts(table, *, since, now):
-    facts = {
-        "episode": episode_facts,
-        "spell": spell_facts,
-        "nctr": nctr_facts,
-        "referral": referral_facts,
-        "contact": contact_facts,
-    }[table]
-    kwargs = {"since": since, "now": now} if table == "episode" else {"since": since}
-    return facts(**kwargs)
+# Each kind of fact the recompute builds a table of (`benefits_<name>_facts`), and the drill-down reads.
+FACTS = {
+    "episode": episode_facts,
+    "closure": closure_facts,
+    "spell": spell_facts,
+    "nctr": nctr_facts,
+    "referral": referral_facts,
+    "contact": contact_facts,
+    "external": external_facts,
+}
+
+
+def facts_sql(facts, *, since, now):
+    """(SQL, parameters) of one kind of fact from `since` (None: all); episodes need `now` for their clocks."""
+    return facts(since=since, now=now) if facts is episode_facts else facts(since=since)
+
+
+class _Median:
+    def __getitem__(self, expression):
+        if connection.vendor == "postgresql":
+            return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expression})"
+        return f"benefits_median({expression})"
+
+
+def dialect(*, today, earliest=None):
+    """What a metric's SQL says differently on each database, and the days it names (`metrics` module)."""
+    postgres = connection.vendor == "postgresql"
+    return {
+        "median": _Median(),
+        "true": "TRUE" if postgres else "1",
+        "false": "FALSE" if postgres else "0",
+        "today": day_number(today),
+        "first": day_number(earliest) if earliest else 0,
+    }
 
 
 def figure_records(*, records, start, end, team=None, today=None, now=None, value="NULL"):
     """The records behind a figure for the days `start` to `end` (exclusive), for a LIT or all of OCIT.
 
     The same facts and the same condition (a metric's `records`) as the recompute, so the list always has as many
-    rows as the figure counts. Returns `FigureRecord`s: `met` says whether a share counts the record, `value` is
-    an expression of its facts (a constant of this module's callers, never input).
+    rows as the figure counts; give `now` (and `today`) of the run that made the figure. Returns `FigureRecord`s:
+    `met` says whether a share counts the record, `value` is an expression of its facts (a constant of this
+    module's callers, never input).
     """
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    postgres = connection.vendor == "postgresql"
-    dialect = {"true": "TRUE" if postgres else "1", "false": "FALSE" if postgres else "0", "today": day_number(today)}
+    words = dialect(today=today)
     # Only the facts that can touch the period (the same cut as an incremental recompute).
-    facts, params = _facts(records.table, since=start, now=now)
+    facts, params = facts_sql(FACTS[records.table], since=start, now=now)
     lower, upper = day_number(start), day_number(end)
     if records.until:  # open on some day of the period: from before its end, until after its start
-        when = f"f.{records.day}_day < %s AND COALESCE(f.{records.until}_day, {dialect['today']} + 1) > %s"
+        when = f"f.{records.day}_day < %s AND COALESCE(f.{records.until}_day, {words['today']} + 1) > %s"
         when_params = [upper, lower]
     else:
         when = f"f.{records.day}_day >= %s AND f.{records.day}_day < %s"
@@ -391,10 +417,10 @@ def figure_records(*, records, start, end, team=None, today=None, now=None, valu
     in_force = ", ".join(f"%s AS {key}" for key in AssumptionKey.values)
     in_force_params = [float(assumption_in_force(values, key, start)[0] or 0) for key in AssumptionKey.values]
     team_condition = "AND f.team_id = %s" if team is not None else ""
-    met = records.met.format(**dialect) if records.met else "1 = 1"
+    met = records.met.format(**words) if records.met else "1 = 1"
     sql = (
         f"SELECT f.id, f.patient_id, f.team_id, CASE WHEN {met} THEN 1 ELSE 0 END, {value} FROM ({facts}) f "  # noqa: S608
-        f"CROSS JOIN (SELECT {in_force}) c WHERE {when} AND {records.where.format(**dialect)} {team_condition} "
+        f"CROSS JOIN (SELECT {in_force}) c WHERE {when} AND {records.where.format(**words)} {team_condition} "
         "ORDER BY f.id"
     )
     with connection.cursor() as cursor:
@@ -405,7 +431,7 @@ def figure_records(*, records, start, end, team=None, today=None, now=None, valu
 def figure_listing(*, user, records, ids):
     """The records (or, for a figure that counts people, the patients) with these ids that the user may see, in
     one query, for the drill-down page."""
-    if records.distinct or records.table == "contact":
+    if records.counts_people:
         return caseload_selectors.patients_by_ids(user=user, ids=ids)
     listing = {
         "episode": caseload_selectors.episodes_by_ids,

@@ -25,15 +25,7 @@ logger = logging.getLogger(__name__)
 LOCK_TIMEOUT = datetime.timedelta(minutes=15)
 RECENT_DAYS = 62  # the nightly run always recomputes the last two months, changed or not
 
-FACTS = {
-    "benefits_episode_facts": selectors.episode_facts,
-    "benefits_closure_facts": selectors.closure_facts,
-    "benefits_spell_facts": selectors.spell_facts,
-    "benefits_nctr_facts": selectors.nctr_facts,
-    "benefits_referral_facts": selectors.referral_facts,
-    "benefits_contact_facts": selectors.contact_facts,
-    "benefits_external_facts": selectors.external_facts,
-}
+FACTS = {f"benefits_{name}_facts": facts for name, facts in selectors.FACTS.items()}
 WORK_TABLES = [
     *FACTS,
     "benefits_calendar",
@@ -48,7 +40,7 @@ YEAR = datetime.timedelta(days=366)  # the rolling-year figures look this far ba
 CLOSURES_FROM_EPISODE_FACTS = (
     "SELECT team_id, closed_day, "  # noqa: S608
     f"CASE WHEN sequel IN ({metrics.LONG_TERM_SEQUELS}) THEN end_hours END AS long_term_hours, "
-    f"CASE WHEN sequel IN ({metrics.CARE_HOME}) THEN 1 ELSE 0 END AS care_home, aged_65 "
+    f"CASE WHEN sequel IN ({metrics.CARE_HOME}) THEN 1 ELSE 0 END AS care_home, closed_aged_65 AS aged_65 "
     "FROM benefits_episode_facts WHERE closed_day IS NOT NULL"
 )
 
@@ -157,8 +149,7 @@ def _compute(*, run, start, today, now):
                 # A full run already holds every episode: the closures are read from its facts, not again.
                 sql, params = CLOSURES_FROM_EPISODE_FACTS, []
             else:
-                kwargs = {"since": since, "now": now} if facts is selectors.episode_facts else {"since": since}
-                sql, params = facts(**kwargs)
+                sql, params = selectors.facts_sql(facts, since=since, now=now)
             cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
             cursor.execute(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
             _step(run)
@@ -176,7 +167,7 @@ def _compute(*, run, start, today, now):
             "team_id bigint, value double precision, records integer)"
         )
         _step(run)
-        dialect = _dialect(today, earliest)
+        dialect = selectors.dialect(today=today, earliest=earliest)
         for period in kinds:
             for metric in metrics.METRICS:
                 _stage(cursor, metric, period, dialect)
@@ -227,14 +218,22 @@ def _in_force(assumptions, day):
 def _days(cursor, assumptions, *, live_from, today):
     """One row per day from go-live to yesterday with the assumptions in force that day (none before go-live:
     no saving is counted before it)."""
-    cursor.execute(f"CREATE TEMPORARY TABLE benefits_days (day integer, week integer, {_assumption_columns()})")
+    windows = ", ".join(f"window_{line} integer" for line in metrics.STOCKS)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE benefits_days (day integer, week integer, {windows}, {_assumption_columns()})"
+    )
     rows = []
     day = live_from
     while day and day < today:
         number = selectors.day_number(day)
-        rows.append([number, number - (number + 5) % 7, *_in_force(assumptions, day)])
+        # How many days a stock line's reductions last (its length in weeks), rounded the same on any database.
+        lasting = [
+            int(7 * float(selectors.assumption_in_force(assumptions, stock.length, day)[0] or 0) + 0.5)
+            for stock in metrics.STOCKS.values()
+        ]
+        rows.append([number, number - (number + 5) % 7, *lasting, *_in_force(assumptions, day)])
         day += datetime.timedelta(days=1)
-    placeholders = ", ".join(["%s"] * (2 + len(AssumptionKey.values)))
+    placeholders = ", ".join(["%s"] * (2 + len(metrics.STOCKS) + len(AssumptionKey.values)))
     cursor.executemany(f"INSERT INTO benefits_days VALUES ({placeholders})", rows)  # noqa: S608
     cursor.execute("CREATE INDEX benefits_days_day ON benefits_days (day)")
     cursor.execute("ANALYZE benefits_days")
@@ -245,7 +244,7 @@ def _calendar(cursor, assumptions, *, first, today):
     at its start."""
     cursor.execute(
         "CREATE TEMPORARY TABLE benefits_calendar (period varchar(8), start_day integer, end_day integer, "
-        f"days integer, live_days double precision, {_assumption_columns()})"
+        f"year_before_end integer, days integer, live_days double precision, {_assumption_columns()})"
     )
     rows = []
     for period, start, end in _periods(first, today):
@@ -261,15 +260,21 @@ def _calendar(cursor, assumptions, *, first, today):
                 period,
                 selectors.day_number(start),
                 selectors.day_number(end),
+                selectors.day_number(_year_before(end)),
                 (end - start).days,
                 live_days,
                 *_in_force(assumptions, start),
             ]
         )
-    placeholders = ", ".join(["%s"] * (5 + len(AssumptionKey.values)))
+    placeholders = ", ".join(["%s"] * (6 + len(AssumptionKey.values)))
     cursor.executemany(f"INSERT INTO benefits_calendar VALUES ({placeholders})", rows)  # noqa: S608
     cursor.execute("CREATE INDEX benefits_calendar_periods ON benefits_calendar (period, start_day)")
     cursor.execute("ANALYZE benefits_calendar")
+
+
+def _year_before(day):
+    """The same day a year earlier (28 February for 29 February)."""
+    return day.replace(year=day.year - 1) if (day.month, day.day) != (2, 29) else day.replace(year=day.year - 1, day=28)
 
 
 def _stocks(cursor):
@@ -296,7 +301,7 @@ def _stocks(cursor):
                 SELECT closed_day - (closed_day + 5) % 7 AS week, COUNT(*) AS records
                 FROM benefits_closure_facts GROUP BY closed_day - (closed_day + 5) % 7
             ), daily AS (
-                SELECT d.day, d.{stock.length} AS length, d.{stock.cost} AS cost, COALESCE(x.records, 0) AS records,
+                SELECT d.day, d.window_{line} AS length, d.{stock.cost} AS cost, COALESCE(x.records, 0) AS records,
                        CASE WHEN w.records > 0
                             THEN d.ocit_live * (d.{stock.baseline} / {stock.per} - COALESCE(x.amount, 0))
                             ELSE 0 END AS reduction
@@ -308,7 +313,7 @@ def _stocks(cursor):
             )
             SELECT '{line}', r.day, r.total - COALESCE(e.total, 0), (r.total - COALESCE(e.total, 0)) * r.cost / 7.0,
                    r.records
-            FROM running r LEFT JOIN running e ON e.day = r.day - CAST(7 * r.length AS integer)
+            FROM running r LEFT JOIN running e ON e.day = r.day - r.length
             """  # noqa: S608
         )
     cursor.execute("CREATE INDEX benefits_stock_days ON benefits_stock (line, day)")
@@ -335,24 +340,6 @@ class _Bucket:
         if self.period == Period.WEEK:
             return f"({name}_day - (({name}_day + 5) % 7))"  # day 0 is a Saturday; weeks start on Monday
         return f"{name}_month"
-
-
-class _Median:
-    def __getitem__(self, expression):
-        if connection.vendor == "postgresql":
-            return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expression})"
-        return f"benefits_median({expression})"
-
-
-def _dialect(today, earliest):
-    postgres = connection.vendor == "postgresql"
-    return {
-        "median": _Median(),
-        "true": "TRUE" if postgres else "1",
-        "false": "FALSE" if postgres else "0",
-        "today": selectors.day_number(today),
-        "first": selectors.day_number(earliest) if earliest else 0,
-    }
 
 
 def _selects(metric, period, dialect):

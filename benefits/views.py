@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -93,32 +94,39 @@ def figure(request, key):
     period, start, team = form.cleaned_data["period"], form.cleaned_data["start"], form.cleaned_data["lit"]
     if team is not None and not metric.per_lit:
         raise Http404("Reported for all of OCIT only")
+    figure = selectors.metric_values(metric=key, period=period, team=team, start=start, end=start).first()
+    # The records as the run that made the figure saw them: its day and moment decide what had happened by then.
+    made_at = figure.computed_at if figure else timezone.now()
+    records = metric.records
     rows = selectors.figure_records(
-        records=metric.records, start=start, end=reports.period_end(period, start), team=team
+        records=records, start=start, end=reports.period_end(period, start), team=team, now=made_at
     )
-    counted = {row.patient_id for row in rows} if metric.records.distinct else rows
+    can_see_patients = can(request.user, "patient.view")
+    counted = len({row.patient_id for row in rows}) if records.counts_people else len(rows)
     context = {
         "metric": metric,
         "form": form,
         "period_label": reports.period_label(period, start),
         "team": team,
-        "figure": selectors.metric_values(metric=key, period=period, team=team, start=start, end=start).first(),
-        "counted": len(counted),
+        "figure": figure,
+        "counted": counted,
         "met": sum(row.met for row in rows),
         "people": len({row.patient_id for row in rows}),
-        "by_lit": reports.records_by_lit(rows) if team is None else [],
-        "can_see_patients": can(request.user, "patient.view"),
-        "kind": "people"
-        if metric.records.distinct or metric.records.table == "contact"
-        else metrics.KINDS[metric.records.table],
+        # A LIT's figure from 1 to 4 records is shown as "<5" to anyone who may not see the records themselves.
+        "small": team is not None and not can_see_patients and 0 < counted < reports.SMALL_NUMBER,
+        "by_lit": reports.records_by_lit(rows, people=records.counts_people, suppress=not can_see_patients)
+        if team is None
+        else [],
+        "can_see_patients": can_see_patients,
+        "kind": records.kind,
     }
-    if context["can_see_patients"]:
-        ids = sorted({row.patient_id for row in rows}) if context["kind"] == "people" else [row.id for row in rows]
+    if can_see_patients:
+        ids = sorted({row.patient_id for row in rows}) if records.counts_people else [row.id for row in rows]
         page = Paginator(ids, DRILL_PAGE_SIZE).get_page(request.GET.get("page"))
-        listing = list(selectors.figure_listing(user=request.user, records=metric.records, ids=list(page)))
+        listing = list(selectors.figure_listing(user=request.user, records=records, ids=list(page)))
         audit.log_list_access(actor=request.user, objects=listing, patient_id=_patient_of, via=request.get_full_path())
         met = {row.id: row.met for row in rows}
-        context.update(page=page, listing=[(obj, met.get(obj.pk)) for obj in listing], query=_without_page(request))
+        context.update(page=page, listing=[(obj, met.get(obj.pk)) for obj in listing])
     return _page(request, "benefits/figure.html", context)
 
 
@@ -128,12 +136,6 @@ def _patient_of(obj):
     if hasattr(obj, "spell"):
         return obj.spell.patient_id
     return obj.pk
-
-
-def _without_page(request):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @requires("dashboard.view")

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from caseload.models import (
+    CARE_HOME_SEQUELS,
+    LONG_TERM_SEQUELS,
     REABLEMENT_SERVICES,
     Allocation,
     CarePackage,
@@ -250,7 +252,7 @@ class EpisodeBatch:
             return Sequel.ADMITTED_TO_HOSPITAL
         before, after = CARE_HOME["reablement" if service in REABLEMENT_SERVICES else "other"]
         if rng.random() * 100 < ctx.before_after(closed_at, before, after):
-            return choose(rng, {Sequel.RESIDENTIAL_CARE: 2, Sequel.NURSING_CARE: 1})
+            return choose(rng, dict(zip(CARE_HOME_SEQUELS, (2, 1), strict=True)))
         return choose(rng, {sequel: ctx.before_after(closed_at, *weights) for sequel, weights in SEQUELS.items()})
 
     def save(self):
@@ -349,7 +351,7 @@ class EpisodeBatch:
         """Care at home at the start and the end: reablement calls tapering to what the person needs after
         (e.g. 4 calls a day down to 2 [seed 001]), a long-term package for those who leave needing one."""
         rng = self.rng
-        long_term = episode.sequel in (Sequel.LONG_TERM_LOWER, Sequel.LONG_TERM_SAME, Sequel.LONG_TERM_HIGHER)
+        long_term = episode.sequel in LONG_TERM_SEQUELS
         if episode.service not in PACKAGE_SERVICES and not long_term:
             return
         calls = rng.choice([2, 3, 4])

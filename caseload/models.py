@@ -179,6 +179,10 @@ class Sequel(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+LONG_TERM_SEQUELS = (Sequel.LONG_TERM_LOWER, Sequel.LONG_TERM_SAME, Sequel.LONG_TERM_HIGHER)
+CARE_HOME_SEQUELS = (Sequel.RESIDENTIAL_CARE, Sequel.NURSING_CARE)  # permanent moves into a care home
+
+
 class FollowUp(models.TextChoices):
     """Where the person was 91 days after leaving hospital into reablement or rehabilitation (ASCOF)."""
 
@@ -188,6 +192,9 @@ class FollowUp(models.TextChoices):
     CARE_HOME = "care_home", "In a care home"
     DIED = "died", "Died"
     NOT_KNOWN = "not_known", "Not known"
+
+
+FOLLOW_UP_ANSWERS = [(value, label) for value, label in FollowUp.choices if value != FollowUp.NOT_DUE]
 
 
 class Episode(models.Model):
@@ -204,7 +211,10 @@ class Episode(models.Model):
     received_at = models.DateTimeField(help_text="When the referral was received.")
     response_standard = models.CharField(max_length=60)
     due_by = models.DateTimeField(
-        help_text="Received at plus the response standard for the service and priority, in elapsed time."
+        null=True,
+        blank=True,
+        help_text="Received at plus the response standard for the service and priority, in elapsed time. Empty "
+        "while the patient is still in hospital: a step-down episode's clock starts at discharge.",
     )
     first_contact_at = models.DateTimeField(
         null=True, blank=True, help_text="The first attended face-to-face contact: it stops the response clock."
@@ -250,14 +260,14 @@ class Episode(models.Model):
         return self.status != EpisodeStatus.CLOSED
 
     def time_left(self, now=None):
-        """Time to the response standard (negative once breached); None once first seen."""
-        if self.first_contact_at:
+        """Time to the response standard (negative once breached); None once first seen or before the clock starts."""
+        if self.first_contact_at or self.due_by is None:
             return None
         return self.due_by - (now or timezone.now())
 
     @property
     def met_standard(self):
-        if not self.first_contact_at:
+        if not self.first_contact_at or self.due_by is None:
             return None
         return self.first_contact_at <= self.due_by
 

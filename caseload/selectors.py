@@ -5,7 +5,7 @@ import datetime
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, Min, Q, Sum
+from django.db.models import Case, Count, F, FilteredRelation, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Greatest, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -104,9 +104,26 @@ def _with_keyworker(episodes):
     )
 
 
+def in_hospital(episodes):
+    """Annotate, in the same query, the ward of the patient's open hospital stay (None when they are not in hospital)
+    and, when they no longer meet the criteria to reside, their discharge ready date. The stay is reached
+    through the patient's reverse relation, which keeps this app from importing the hospital side."""
+    stay = Patient._meta.get_field("spells").related_model
+    period = stay._meta.get_field("nctr_periods").related_model
+    open_stay = stay.objects.filter(patient=OuterRef("patient"), discharged_at=None)
+    ready = period.objects.filter(spell__patient=OuterRef("patient"), spell__discharged_at=None).order_by("-started_on")
+    return episodes.annotate(
+        in_hospital_ward=Subquery(open_stay.values("ward__name")[:1]),
+        in_hospital_ready_on=Subquery(ready.values("started_on")[:1]),
+    )
+
+
 def triage_board(*, user):
-    """Every episode awaiting allocation across the three LITs, the least time left first."""
-    return episodes_for(user=user).filter(status=EpisodeStatus.AWAITING_ALLOCATION).order_by("due_by", "pk")
+    """Every episode awaiting allocation across the three LITs, the least time left first (those whose clock has
+    not started, the patient still in hospital, last)."""
+    return in_hospital(episodes_for(user=user).filter(status=EpisodeStatus.AWAITING_ALLOCATION)).order_by(
+        F("due_by").asc(nulls_last=True), "pk"
+    )
 
 
 def open_episodes(*, user):
@@ -114,18 +131,22 @@ def open_episodes(*, user):
 
 
 def my_caseload(*, user):
-    """The practitioner's open episodes, with their next planned contact and overdue goals counted."""
+    """The practitioner's open episodes, with their next planned contact and overdue goals counted: people not yet
+    seen first (a new allocation), then by the next planned contact."""
     today = timezone.localdate()
-    return (
+    episodes = (
         episodes_for(user=user)
         .exclude(status=EpisodeStatus.CLOSED)
         .filter(allocations__practitioner=user, allocations__ended_at=None)
         .annotate(
             overdue_goals=Count(
                 "goals", filter=Q(goals__status=GoalStatus.OPEN, goals__target_date__lt=today), distinct=True
-            )
+            ),
+            not_yet_seen=Case(When(first_contact_at__isnull=True, then=Value(0)), default=Value(1)),
         )
-        .order_by(F("next_contact_on").asc(nulls_last=True), "due_by")
+    )
+    return in_hospital(episodes).order_by(
+        "not_yet_seen", F("next_contact_on").asc(nulls_last=True), F("due_by").asc(nulls_last=True), "pk"
     )
 
 
@@ -135,7 +156,9 @@ def team_caseload(*, user, team=None):
     episodes = open_episodes(user=user).select_related(None).select_related("team").prefetch_related("patient")
     if team is not None:
         episodes = episodes.filter(team=team)
-    return episodes.order_by(F("keyworker_name").asc(nulls_first=True), "due_by")
+    return in_hospital(episodes).order_by(
+        F("keyworker_name").asc(nulls_first=True), F("due_by").asc(nulls_last=True), "pk"
+    )
 
 
 def caseload_by_discipline(*, user, team=None):

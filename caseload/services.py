@@ -224,8 +224,10 @@ def episode_open(
     what_matters="",
     discipline_needed="",
     process="",
+    in_hospital=False,
 ):
-    """Put a patient on the shared caseload, with the due-by time from the service's response standard."""
+    """Put a patient on the shared caseload, with the due-by time from the service's response standard; for a
+    patient still `in_hospital` (a step-down pulled from the ward) the clock starts at discharge instead."""
     if received_at > timezone.now() + CLOCK_SKEW:
         raise ValidationError({"received_at": ["The referral cannot have been received in the future."]})
     standard = response_standard_for(service=service, priority=priority)
@@ -240,7 +242,7 @@ def episode_open(
         discipline_needed=discipline_needed,
         received_at=received_at,
         response_standard=standard.name,
-        due_by=clock.after(received_at, hours=standard.hours),
+        due_by=None if in_hospital else clock.after(received_at, hours=standard.hours),
     )
     episode.full_clean(validate_constraints=False)
     if Episode.objects.filter(patient=patient, service=service).exclude(status=EpisodeStatus.CLOSED).exists():
@@ -251,6 +253,56 @@ def episode_open(
     except IntegrityError as error:
         raise Conflict(f"{patient.full_name} already has an open {episode.get_service_display()} episode.") from error
     audit.record_create(obj=episode, actor=actor, patient_id=patient.pk, process=process)
+    return episode
+
+
+@transaction.atomic
+def episode_start_clock(*, actor, episode, at, process=""):
+    """The patient has left hospital: a step-down episode starts now, and its response clock with it."""
+    episode = _lock(Episode, episode.pk)
+    if episode.due_by is not None or not episode.is_open:
+        return episode
+    standard = response_standard_for(service=episode.service, priority=episode.priority)
+    values = {"received_at": at, "due_by": clock.after(at, hours=standard.hours), "response_standard": standard.name}
+    audit.record_update(obj=episode, actor=actor, values=values, patient_id=episode.patient_id, process=process)
+    _bump(episode, [])
+    return episode
+
+
+@transaction.atomic
+def episode_end(*, actor, episode, sequel, at, reason, process=""):
+    """End an episode because of what happened elsewhere (a death in hospital, a discharge that needs nothing new):
+    its allocations end, open goals are not achieved, no closing package is asked."""
+    episode = _lock(Episode, episode.pk)
+    if not episode.is_open:
+        return episode
+    for goal in episode.goals.filter(status=GoalStatus.OPEN):
+        audit.record_update(
+            obj=goal,
+            actor=actor,
+            values={"status": GoalStatus.NOT_ACHIEVED},
+            patient_id=episode.patient_id,
+            process=process,
+        )
+    closed_at = max(at, episode.received_at)
+    for allocation in episode.allocations.filter(ended_at=None):
+        audit.record_update(
+            obj=allocation, actor=actor, values={"ended_at": closed_at}, patient_id=episode.patient_id, process=process
+        )
+    audit.record_update(
+        obj=episode,
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        patient_id=episode.patient_id,
+        process=process,
+        values={
+            "status": EpisodeStatus.CLOSED,
+            "sequel": sequel,
+            "closure_reason": reason[:200],
+            "closed_at": closed_at,
+        },
+    )
+    _bump(episode, [])
     return episode
 
 
@@ -276,7 +328,8 @@ def episode_update(*, actor, episode, version, values):
     if values.get("priority") and values["priority"] != episode.priority:
         standard = response_standard_for(service=episode.service, priority=values["priority"])
         values["response_standard"] = standard.name
-        values["due_by"] = clock.after(episode.received_at, hours=standard.hours)
+        if episode.due_by is not None:  # a clock that has not started yet starts at discharge
+            values["due_by"] = clock.after(episode.received_at, hours=standard.hours)
     changes = {}
     for name, new in values.items():
         old = getattr(episode, name)

@@ -105,7 +105,7 @@ class SpellViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, DischargeAP
         responses={
             200: s.SpellSerializer,
             400: BAD_INPUT,
-            403: OpenApiResponse(description="LIT staff only."),
+            403: LIT_ONLY,
             409: STALE,
         },
         description="Record where the person was 91 days after a discharge into reablement or rehabilitation "

@@ -114,7 +114,7 @@ class SpellBatch:
         )
         if discharged < ctx.as_of:
             spell.discharged_at, spell.pathway, spell.destination = discharged, pathway, destination
-            if pathway in (1, 2) and discharged + datetime.timedelta(days=91) < ctx.as_of:
+            if pathway in (1, 2) and timezone.localdate(discharged) + datetime.timedelta(days=91) <= ctx.today:
                 at_home = ctx.before_after(discharged, *AT_HOME_91_DAYS)
                 spell.follow_up_91 = choose(rng, {**FOLLOW_UPS, FollowUp.AT_HOME: at_home})
         self.spells.append((spell, timezone.localdate(ready) if ready < ctx.as_of else None))

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from caseload.forms import NHSForm
-from caseload.models import FollowUp
+from caseload.models import FOLLOW_UP_ANSWERS
 from discharge.models import Pathway
 
 
@@ -74,7 +74,7 @@ class FollowUpForm(NHSForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     follow_up_91 = forms.ChoiceField(
         label="Where was the person 91 days after discharge?",
-        choices=[(value, label) for value, label in FollowUp.choices if value != FollowUp.NOT_DUE],
+        choices=FOLLOW_UP_ANSWERS,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose where the person was 91 days after discharge"},
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from caseload import selectors as caseload_selectors
-from caseload.models import FollowUp
+from caseload.models import FOLLOW_UP_ANSWERS
 from caseload.serializers import VERSION_HELP, VersionedInput, VisiblePatientField
 from discharge import selectors
 from discharge.models import AdmissionMethod, Delay, Destination, NctrPeriod, Pathway, Spell, Ward
@@ -146,7 +146,7 @@ class SpellUpdateSerializer(VersionedInput):
 
 class FollowUpSerializer(VersionedInput):
     follow_up_91 = serializers.ChoiceField(
-        choices=[(value, label) for value, label in FollowUp.choices if value != FollowUp.NOT_DUE],
+        choices=FOLLOW_UP_ANSWERS,
         help_text="Where the person was 91 days after a discharge on pathway 1 or 2.",
     )
 
@@ -162,7 +162,14 @@ class DischargeSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text=VERSION_HELP)
     discharged_at = serializers.DateTimeField()
     destination = serializers.ChoiceField(choices=Destination.choices)
-    pathway = serializers.ChoiceField(choices=Pathway.choices)
+    pathway = serializers.ChoiceField(
+        choices=Pathway.choices,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="None for a death in hospital or a transfer to another hospital. Which pathways go with which "
+        "destination is checked together: a mismatch is a 400 naming the field.",
+    )
 
 
 class DischargeResultSerializer(serializers.Serializer):

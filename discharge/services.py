@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from caseload.models import FollowUp
+from caseload.models import FOLLOW_UP_ANSWERS
 from discharge.models import Delay, NctrPeriod, Pathway, Spell, WardStay
 from ocit import audit
 from ocit.errors import Conflict
@@ -150,7 +150,7 @@ def follow_up_due_on(spell):
     """The day a discharge into reablement or rehabilitation is followed up, or None for any other stay."""
     if spell.discharged_at is None or spell.pathway not in (Pathway.P1, Pathway.P2):
         return None
-    return timezone.localdate(spell.discharged_at + FOLLOW_UP_AFTER)
+    return timezone.localdate(spell.discharged_at) + FOLLOW_UP_AFTER
 
 
 @transaction.atomic
@@ -173,7 +173,7 @@ def spell_follow_up(*, actor, spell, follow_up, version=None):
         )
     if timezone.localdate() < due:
         raise ValidationError({"follow_up_91": [f"The 91-day follow-up is due on {due:%-d %B %Y}, not before."]})
-    if follow_up not in FollowUp.values or follow_up == FollowUp.NOT_DUE:
+    if follow_up not in dict(FOLLOW_UP_ANSWERS):
         raise ValidationError({"follow_up_91": ["Choose where the person was 91 days after discharge."]})
     if audit.record_update(obj=spell, actor=actor, values={"follow_up_91": follow_up}, patient_id=spell.patient_id):
         _bump(spell, [])
@@ -253,7 +253,8 @@ def delay_set(*, actor, spell, reason, started_on=None, note=""):
 
 
 def spell_discharge(*, actor, spell, discharged_at, destination, pathway, version=None):
-    """Close the spell, its ward stay, its open NCTR period and delay. Runs inside the caller's transaction."""
+    """Close the spell, its ward stay, its open NCTR period and delay. Runs inside the caller's transaction, which
+    has checked the destination and pathway together (`referrals.services.DISCHARGES`); no pathway is None."""
     check_ward_access(actor=actor, spell=spell)
     spell = _lock_open(spell, version=version)
     errors = {}
@@ -263,8 +264,6 @@ def spell_discharge(*, actor, spell, discharged_at, destination, pathway, versio
         errors["discharged_at"] = ["The discharge cannot be in the future."]
     if not destination:
         errors["destination"] = ["Choose where the patient went."]
-    if pathway is None or pathway == "":
-        errors["pathway"] = ["Choose the discharge pathway."]
     if errors:
         raise ValidationError(errors)
     day = timezone.localdate(discharged_at)
@@ -280,7 +279,11 @@ def spell_discharge(*, actor, spell, discharged_at, destination, pathway, versio
         actor=actor,
         action=AuditAction.TRANSITION,
         patient_id=spell.patient_id,
-        values={"discharged_at": discharged_at, "destination": destination, "pathway": int(pathway)},
+        values={
+            "discharged_at": discharged_at,
+            "destination": destination,
+            "pathway": int(pathway) if pathway is not None else None,
+        },
     )
     Spell.objects.filter(pk=spell.pk).update(version=F("version") + 1)
     spell.refresh_from_db()

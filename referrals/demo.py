@@ -20,7 +20,7 @@ import datetime
 from django.db.models import Max, Q
 
 from caseload.demo import EpisodeBatch, choose, staff_by_team
-from caseload.models import EpisodeStatus, Patient, Sequel, Service, Source
+from caseload.models import CARE_HOME_SEQUELS, EpisodeStatus, Patient, Sequel, Service, Source
 from discharge.demo import DESTINATIONS, SpellBatch
 from discharge.models import Destination, Spell
 from ocit import clock
@@ -47,6 +47,8 @@ REDIRECTS = ["District nursing", "Community mental health team", "GP practice", 
 REFERRER_ROLES = {Source.WARD: "Staff nurse", Source.GP: "GP", Source.AMBULANCE: "Paramedic"}
 
 JOURNEYS = {"hospital": 36, "community": 64}
+# After these nobody is referred again: they died or moved into a care home for good.
+LAST_SEQUELS = (Sequel.DIED, *CARE_HOME_SEQUELS)
 SECOND_JOURNEY = 0.4
 # Community referrals: the service, and who refers to it.
 COMMUNITY = {Service.UCR: 19, Service.STEP_UP_REABLEMENT: 15, Service.THERAPY_AT_HOME: 20, Service.OTHER: 46}
@@ -119,7 +121,7 @@ class Journeys:
         self._referral(
             patient, source, service, urgency, received, S.COMPLETED if episode.closed_at else S.ACCEPTED, episode
         )
-        if episode.closed_at is None or episode.sequel in (Sequel.DIED, Sequel.RESIDENTIAL_CARE, Sequel.NURSING_CARE):
+        if episode.closed_at is None or episode.sequel in LAST_SEQUELS:
             return None
         if episode.sequel == Sequel.ADMITTED_TO_HOSPITAL:
             return self._hospital(patient, episode.closed_at + datetime.timedelta(hours=rng.uniform(0, 3)))
@@ -164,7 +166,7 @@ class Journeys:
                 patient, service=service, source=Source.WARD, received=spell.discharged_at, days=days
             )
             self._referral(patient, Source.WARD, service, urgency, received, S.COMPLETED, episode, spell=spell)
-            if episode.closed_at is None or episode.sequel in (Sequel.DIED, Sequel.RESIDENTIAL_CARE):
+            if episode.closed_at is None or episode.sequel in LAST_SEQUELS:
                 return None
             return episode.closed_at
         if pathway == 3:
@@ -261,7 +263,7 @@ class Journeys:
                 | Q(spells__discharged_at=None, spells__isnull=False)
                 | Q(last_episode__gte=quiet_since)
                 | Q(last_stay__gte=quiet_since)
-                | Q(episodes__sequel__in=[Sequel.DIED, Sequel.RESIDENTIAL_CARE, Sequel.NURSING_CARE])
+                | Q(episodes__sequel__in=LAST_SEQUELS)
                 | Q(spells__destination=Destination.DIED)
             )
             .values_list("pk", flat=True)

@@ -154,9 +154,11 @@ class DischargeForm(NHSForm):
     )
     pathway = forms.TypedChoiceField(
         label="Discharge pathway",
-        choices=Pathway.choices,
+        choices=[*Pathway.choices, ("", "No pathway: died in hospital, or transferred to another hospital")],
         coerce=int,
+        empty_value=None,
+        required=False,
         widget=forms.RadioSelect,
-        help_text="Pathways 1 and 2 open the step-down episode on the caseload of the patient's LIT.",
-        error_messages={"required": "Choose the discharge pathway"},
+        help_text="Pathways 1 and 2 step the patient down onto the caseload of their LIT; the response clock starts "
+        "at discharge.",
     )

@@ -4,6 +4,7 @@ The allowed moves are one table, with who may make each. A decision is a conditi
 referral's current status, so of two people deciding at once exactly one wins; the other is told who did.
 """
 
+import dataclasses
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from caseload import services as caseload_services
-from caseload.models import Episode, EpisodeStatus, Service, Source
+from caseload.models import Episode, EpisodeStatus, Patient, Sequel, Service, Source
 from discharge import services as discharge_services
 from discharge.models import Destination, Pathway
 from ocit import audit, clock
@@ -35,8 +36,6 @@ REQUIRED_MESSAGES = {
     "decision_reason": "Give the reason.",
     "redirected_to": "Say where the patient was redirected to.",
 }
-# The caseload service a discharge pathway steps the patient down into.
-STEP_DOWN_SERVICES = {Pathway.P1: Service.STEP_DOWN_REABLEMENT, Pathway.P2: Service.BED_BASED}
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
@@ -177,7 +176,12 @@ def _decide(*, actor, referral, to, values=None, process="", by_discharge=False)
 
 @transaction.atomic
 def referral_accept(*, actor, referral):
-    """Accept: the patient joins the shared caseload (their open episode of the service, or a new one)."""
+    """Accept: the patient joins the shared caseload (their open episode of the service, or a new one). For someone
+    still in hospital the episode waits on the triage board, flagged, and its clock starts at discharge.
+
+    The patient's row is locked first, so two referrals for the same patient and service accepted at once end
+    the same way as one after the other: both accepted, on the one episode."""
+    Patient.objects.select_for_update().filter(pk=referral.patient_id).first()
     referral = _decide(actor=actor, referral=referral, to=S.ACCEPTED)
     episode = (
         Episode.objects.filter(patient=referral.patient, service=referral.requested_service)
@@ -185,6 +189,7 @@ def referral_accept(*, actor, referral):
         .first()
     )
     if episode is None:
+        in_hospital = referral.spell_id is not None and referral.spell.discharged_at is None
         episode = caseload_services.episode_open(
             actor=actor,
             patient=referral.patient,
@@ -194,6 +199,7 @@ def referral_accept(*, actor, referral):
             received_at=referral.received_at,
             reason=referral.reason,
             what_matters=referral.what_matters,
+            in_hospital=in_hospital,
         )
     audit.record_update(obj=referral, actor=actor, values={"episode": episode}, patient_id=referral.patient_id)
     return referral
@@ -230,15 +236,70 @@ def _record_outcome(actor, referral, outcome):
     return referral
 
 
+@dataclasses.dataclass(frozen=True)
+class DischargeOutcome:
+    """What follows a discharge: the caseload service the person steps down into (None: nothing on the caseload),
+    how the stay's open referral ends, and the sequel of an episode the LIT had opened that is no longer needed."""
+
+    follows: str | None
+    referral: str
+    outcome: str
+    sequel: str
+
+
+# What a discharge may say: (destination, pathway) → what follows it [Hospital discharge and community support
+# guidance, Annex B]. Anything else is refused, naming the field to change.
+DISCHARGES = {
+    (Destination.USUAL_RESIDENCE, Pathway.P0): DischargeOutcome(
+        None, S.COMPLETED, "Pathway 0: home with no new care", Sequel.NO_ONGOING_SUPPORT
+    ),
+    (Destination.USUAL_RESIDENCE, Pathway.P1): DischargeOutcome(
+        Service.STEP_DOWN_REABLEMENT, S.COMPLETED, "Pathway 1: home with reablement", Sequel.OTHER_SHORT_TERM
+    ),
+    (Destination.COMMUNITY_BED, Pathway.P2): DischargeOutcome(
+        Service.BED_BASED, S.COMPLETED, "Pathway 2: to a short-term community bed", Sequel.OTHER_SHORT_TERM
+    ),
+    (Destination.CARE_HOME, Pathway.P0): DischargeOutcome(
+        None, S.COMPLETED, "Pathway 0: back to their care home with no new care", Sequel.NO_ONGOING_SUPPORT
+    ),
+    (Destination.CARE_HOME, Pathway.P3): DischargeOutcome(
+        None, S.COMPLETED, "Pathway 3: to a care home to assess long-term needs", Sequel.OTHER_SHORT_TERM
+    ),
+    (Destination.OTHER, Pathway.P0): DischargeOutcome(
+        None, S.COMPLETED, "Pathway 0: somewhere else, with no new care", Sequel.NO_ONGOING_SUPPORT
+    ),
+    (Destination.OTHER_HOSPITAL, None): DischargeOutcome(
+        None, S.WITHDRAWN, "Transferred to another hospital", Sequel.ADMITTED_TO_HOSPITAL
+    ),
+    (Destination.DIED, None): DischargeOutcome(None, S.WITHDRAWN, "Died in hospital", Sequel.DIED),
+}
+
+
+def discharge_outcome(*, destination, pathway):
+    """The row of `DISCHARGES` for a discharge, or a ValidationError naming the field to change."""
+    pathway = Pathway(int(pathway)) if pathway not in (None, "") else None
+    outcome = DISCHARGES.get((destination, pathway))
+    if outcome is not None:
+        return pathway, outcome
+    if destination not in Destination.values:
+        raise ValidationError({"destination": ["Choose where the patient went."]})
+    pathways = [p for d, p in DISCHARGES if d == destination]
+    if pathway is None:
+        raise ValidationError({"pathway": ["Choose the discharge pathway."]})
+    if pathways == [None]:
+        label = Destination(destination).label.lower()
+        raise ValidationError({"pathway": [f"A discharge to '{label}' has no pathway: OCIT does not follow it."]})
+    places = [Destination(d).label.lower() for d, p in DISCHARGES if p == pathway]
+    raise ValidationError({"destination": [f"{Pathway(pathway).label.split(':')[0]} goes to: {' or '.join(places)}."]})
+
+
 @transaction.atomic
 def discharge_record(*, actor, spell, discharged_at, destination, pathway, version=None):
-    """Record the discharge: close the spell; P1/P2 open the step-down episode for the patient's LIT; the
-    spell's open referral is completed (P0 and P3 included, with the destination as its outcome)."""
-    if pathway in (None, ""):
-        raise ValidationError({"pathway": ["Choose the discharge pathway."]})
-    pathway = Pathway(int(pathway))
-    if pathway == Pathway.P3 and destination and destination != Destination.CARE_HOME:
-        raise ValidationError({"destination": ["Pathway 3 is a care-home placement to assess long-term needs."]})
+    """Record the discharge as `DISCHARGES` allows: close the stay; step the patient down into the caseload service
+    that follows (its clock starts now); end the stay's open referral; end an episode opened for the stay that is
+    no longer needed, and every open episode of someone who died."""
+    pathway, outcome = discharge_outcome(destination=destination, pathway=pathway)
+    referral = spell.referrals.filter(status__in=[S.RECEIVED, S.ACCEPTED]).select_related("episode").first()
     spell = discharge_services.spell_discharge(
         actor=actor,
         spell=spell,
@@ -247,29 +308,55 @@ def discharge_record(*, actor, spell, discharged_at, destination, pathway, versi
         pathway=pathway,
         version=version,
     )
+    planned = referral.episode if referral is not None and referral.episode_id else None
     episode = None
-    if pathway in STEP_DOWN_SERVICES:
-        service = STEP_DOWN_SERVICES[pathway]
-        episode = (
-            Episode.objects.filter(patient=spell.patient, service=service).exclude(status=EpisodeStatus.CLOSED).first()
+    if outcome.follows:
+        episode = _step_down(actor, spell, planned, outcome.follows, discharged_at)
+    if planned is not None and planned != episode and planned.first_contact_at is None:
+        reason = f"{outcome.outcome}: no longer needed" if outcome.follows is None else outcome.outcome
+        caseload_services.episode_end(
+            actor=actor, episode=planned, sequel=outcome.sequel, at=discharged_at, reason=reason
         )
-        if episode is None:
-            episode = caseload_services.episode_open(
-                actor=actor,
-                patient=spell.patient,
-                service=service,
-                source=Source.WARD,
-                priority="high",
-                received_at=discharged_at,
-                reason=f"Discharged from {spell.ward} on {pathway.label.split(':')[0]}",
+    if destination == Destination.DIED:
+        for other in Episode.objects.filter(patient=spell.patient).exclude(status=EpisodeStatus.CLOSED):
+            caseload_services.episode_end(
+                actor=actor, episode=other, sequel=Sequel.DIED, at=discharged_at, reason="Died in hospital"
             )
-    referral = spell.referrals.filter(status__in=[S.RECEIVED, S.ACCEPTED]).first()
     if referral is not None:
+        _end_referral(actor, referral, outcome, episode)
+    return spell, episode
+
+
+def _step_down(actor, spell, planned, service, discharged_at):
+    """The episode the patient steps down into: the one the LIT opened for the stay, else an open one of the
+    service, else a new one. Its clock starts at discharge."""
+    episode = planned if planned is not None and planned.service == service and planned.is_open else None
+    episode = episode or (
+        Episode.objects.filter(patient=spell.patient, service=service).exclude(status=EpisodeStatus.CLOSED).first()
+    )
+    if episode is None:
+        return caseload_services.episode_open(
+            actor=actor,
+            patient=spell.patient,
+            service=service,
+            source=Source.WARD,
+            priority="high",
+            received_at=discharged_at,
+            reason=f"Discharged from {spell.ward} on {Pathway(spell.pathway).label.split(':')[0]}",
+        )
+    return caseload_services.episode_start_clock(actor=actor, episode=episode, at=discharged_at)
+
+
+def _end_referral(actor, referral, outcome, episode):
+    if outcome.referral == S.WITHDRAWN:
+        values = {"decision_reason": outcome.outcome}
+        referral = _decide(actor=actor, referral=referral, to=S.WITHDRAWN, values=values, by_discharge=True)
+    else:
         if referral.status == S.RECEIVED:
             referral = _decide(actor=actor, referral=referral, to=S.ACCEPTED, by_discharge=True)
         referral = _decide(actor=actor, referral=referral, to=S.COMPLETED, by_discharge=True)
-        values = {"outcome": f"Discharged on {pathway.label} ({Destination(destination).label.lower()})"}
-        if episode is not None and referral.episode_id is None:
-            values["episode"] = episode
-        audit.record_update(obj=referral, actor=actor, values=values, patient_id=referral.patient_id)
-    return spell, episode
+    values = {"outcome": outcome.outcome}
+    if episode is not None and referral.episode_id != episode.pk:
+        values["episode"] = episode
+    audit.record_update(obj=referral, actor=actor, values=values, patient_id=referral.patient_id)
+    return referral

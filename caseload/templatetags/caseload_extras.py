@@ -27,7 +27,10 @@ def format_duration(delta):
 
 
 def response_clock(episode, now=None):
-    """(text, state) for the episode's response standard: state is breached, due_soon, open, met or missed."""
+    """(text, state) for the episode's response standard: state is breached, due_soon, open, met, missed or waiting
+    (a step-down episode whose patient is still in hospital: its clock starts at discharge)."""
+    if episode.due_by is None:
+        return "Starts at discharge", "waiting"
     if episode.first_contact_at:
         gap = format_duration(episode.first_contact_at - episode.due_by)
         if episode.met_standard:
@@ -45,6 +48,7 @@ _CLOCK_TAGS = {
     "open": "nhsuk-tag--white",
     "met": "nhsuk-tag--green",
     "missed": "nhsuk-tag--red",
+    "waiting": "nhsuk-tag--grey",
 }
 
 

@@ -118,25 +118,28 @@ def test_permanent_admissions_per_100000_aged_65_plus_are_an_annual_rate_over_th
         )  # fmt: skip
 
     admission(NH, (2024, 8, 15))
+    admission(NH, (2024, 10, 31))  # the day before October 2025's year begins: not in it
     admission(NH, (2025, 2, 10))
     admission(NH, (2025, 7, 20))
     admission(OC, (2025, 3, 3))
     admission(NH, (2025, 4, 1), date_of_birth=datetime.date(1970, 1, 1))  # aged 55: not counted
+    admission(TH, (2025, 5, 20), date_of_birth=datetime.date(1960, 5, 10))  # 65 by the move, not at the referral
 
     recompute()
 
     months = figures("care_home_admissions_per_100k", "month")
-    # October 2025: the 365 days to 1 November 2025 hold 10 Feb, 3 Mar and 20 Jul: 3 a year per 58,000.
-    assert months[datetime.date(2025, 10, 1)] == (approx(3 * 100_000 / 58_000), 3)
-    # July 2025: the year to 1 August 2025 also holds 15 August 2024: 4.
-    assert months[datetime.date(2025, 7, 1)] == (approx(4 * 100_000 / 58_000), 4)
+    # October 2025: the year from 1 November 2024 to 1 November 2025 holds 10 Feb, 3 Mar, 20 May (aged 65 on the
+    # day of the move) and 20 Jul: 4 a year per 58,000.
+    assert months[datetime.date(2025, 10, 1)] == (approx(4 * 100_000 / 58_000), 4)
+    # July 2025: the year to 1 August 2025 also holds 15 August and 31 October 2024: 6.
+    assert months[datetime.date(2025, 7, 1)] == (approx(6 * 100_000 / 58_000), 6)
     # June 2025 is the first month with a whole year of records behind it (from 1 July 2024); May is not.
     assert min(months) == datetime.date(2025, 6, 1)
-    # Each LIT from its own population: Newfield House 2 a year per 23,200; Opal Centre 1; Tile Hill none.
+    # Each LIT from its own population: Newfield House 2 a year per 23,200; Opal Centre 1; Tile Hill 1 per 11,600.
     october = datetime.date(2025, 10, 1)
     assert figures("care_home_admissions_per_100k", "month", NH)[october] == (approx(2 * 100_000 / 23_200), 2)
     assert figures("care_home_admissions_per_100k", "month", OC)[october] == (approx(100_000 / 23_200), 1)
-    assert figures("care_home_admissions_per_100k", "month", TH)[october] == (0, 0)
+    assert figures("care_home_admissions_per_100k", "month", TH)[october] == (approx(100_000 / 11_600), 1)
 
 
 def test_still_at_home_91_days_is_of_people_65_plus_discharged_on_pathway_1_or_2_by_discharge_date():
@@ -190,6 +193,18 @@ def test_ambulance_handovers_within_15_30_and_60_minutes_from_imported_counts():
     assert figures("handovers_within_15", "week") == {monday: (70, 2)}
     assert figures("handovers_within_30", "week") == {monday: (96, 2)}
     assert figures("handovers_within_60", "week") == {monday: (99, 2)}
+
+
+def test_handover_days_without_a_total_count_nothing_and_a_zero_total_is_no_figure():
+    week = datetime.date(2025, 9, 1)
+    ExternalMeasure.objects.create(measure="ambulance_handovers", on=week, value=Decimal(0))
+    ExternalMeasure.objects.create(measure="handovers_within_15", on=week, value=Decimal(0))
+    ExternalMeasure.objects.create(measure="handovers_within_15", on=datetime.date(2025, 9, 2), value=Decimal(20))
+    ExternalMeasure.objects.create(measure="ambulance_handovers", on=datetime.date(2025, 9, 3), value=Decimal(30))
+
+    assert recompute().status == "succeeded"  # a zero total divides nothing
+
+    assert figures("handovers_within_15", "week") == {week: (None, 1)}  # only 1 September has both counts
 
 
 def test_pathway_mix_is_the_share_of_discharges_on_each_pathway():

@@ -149,3 +149,40 @@ def test_the_metric_page_links_each_figure_to_its_records(client, coordinator, a
     ).content.decode()
     assert f"{reverse('benefits:figure', args=['admissions_avoided'])}?period=month&amp;start=2025-03-01" in page
     assert MetricValue.objects.filter(metric="admissions_avoided", period_start=datetime.date(2025, 3, 1)).exists()
+
+
+def test_the_board_sees_a_small_lit_figure_as_fewer_than_5(client, board_member, avoided, teams):
+    page = open_figure(client, board_member, lit=teams["opal-centre"].pk).content.decode()
+    assert "fewer than 5 episodes" in page and "2 episodes" not in page
+    assert "&lt;5" in page  # the figure itself
+
+
+def test_one_small_lit_cell_hides_another_so_it_cannot_be_worked_out_from_the_total(board_member, avoided):
+    from benefits import reports
+
+    rows = selectors.figure_records(
+        records=metrics.BY_KEY["admissions_avoided"].records,
+        start=datetime.date(2025, 3, 1),
+        end=datetime.date(2025, 4, 1),
+    )
+    cells = {team.code: count for team, count in reports.records_by_lit(rows)}
+    # Newfield House 6, Opal Centre 2 (hidden), Tile Hill 0: the smallest other cell is hidden as well.
+    assert cells == {"newfield-house": 6, "opal-centre": None, "tile-hill": None}
+    shown = {team.code: count for team, count in reports.records_by_lit(rows, suppress=False)}
+    assert shown == {"newfield-house": 6, "opal-centre": 2, "tile-hill": 0}
+
+
+def test_a_figure_of_people_counts_people_by_lit(client, coordinator, teams):
+    person = factories.PatientFactory(team=teams["opal-centre"])
+    for day in range(3, 9):  # six episodes in March, each closed before the next
+        received = datetime.datetime(2025, 3, day, 9, tzinfo=datetime.UTC)
+        factories.EpisodeFactory(
+            patient=person, received_at=received, closed_at=received + datetime.timedelta(hours=3), sequel="declined"
+        )
+    call_command("recompute_benefits", full=True, stdout=io.StringIO())
+
+    page = open_figure(client, coordinator, key="patients_supported").content.decode()
+
+    assert "1 people" in page
+    opal_centre = page.split("Opal Centre LIT</th>", 1)[1].split("</td>", 1)[0]
+    assert opal_centre.rsplit(">", 1)[1] == "1"  # one person, not six episodes

@@ -530,3 +530,14 @@ def test_a_real_worker_runs_the_nightly_task_against_the_test_database(transacti
     assert run.rows_written == MetricValue.objects.count() > 0
     week = timezone.localdate(received) - datetime.timedelta(days=timezone.localdate(received).weekday())
     assert all_of_ocit("patients_supported", "week", week) == (1, 1)
+
+
+def test_the_reconcile_check_finds_a_saving_dated_before_go_live(db):
+    from benefits import reconcile
+
+    MetricValue.objects.create(
+        metric="total_saving", period="month", period_start=datetime.date(2024, 3, 1), value=1_000_000, records=1,
+        computed_at=timezone.now(),
+    )  # fmt: skip
+    check = next(check for check in reconcile.checks() if check.section == "No saving before go-live")
+    assert (check.measured, check.ok) == (1, False)

@@ -252,3 +252,26 @@ def test_no_patient_identifiers_on_any_dashboard_page(client, board_member, figu
         page = get(client, board_member, name, *args).content.decode()
         assert patient.nhs_number not in page
         assert patient.family_name not in page
+
+
+def test_a_line_missing_a_month_is_planned_for_the_months_it_has(client, board_member, figures):
+    # The short-term bed saving has figures for April to June 2025 only: its plan to date is 3 of 12 months of
+    # £641,000 = £160,250, however many months the other lines have.
+    for month in MONTHS[3:6]:
+        MetricValue.objects.create(
+            metric="short_term_bed_saving", period="month", period_start=month, value=50_000, records=5,
+            computed_at=timezone.now(),
+        )  # fmt: skip
+    year = next(year for year in reports.plan_against_actual() if year.label == "2025/26")
+    line = next(line for line in year.lines if line.metric.key == "short_term_bed_saving")
+    assert (line.months, line.to_date, line.achieved) == (3, 160_250, 150_000)
+
+
+def test_the_system_benefit_goal_adds_up_twelve_months_only(board_member, figures):
+    for month in [datetime.date(2024, 10, 1), *MONTHS]:  # October 2024 is more than a year before December 2025
+        MetricValue.objects.create(
+            metric="system_benefit", period="month", period_start=month, value=1_000_000, records=5,
+            computed_at=timezone.now(),
+        )  # fmt: skip
+    goal = next(goal for goal in reports.goals() if goal.metric.key == "system_benefit")
+    assert goal.latest == 12_000_000 and goal.period == MONTHS[-1]

@@ -123,9 +123,9 @@ def test_a_ward_referral_is_pulled_and_the_patient_goes_home_on_pathway_1(
         page.get_by_role("button", name="Record the discharge", exact=True).click()
         page.wait_for_url(f"**{reverse('referrals:discharge', args=[spell.pk])}")
         assert_accessible_without_errors(page, "discharge")
-        page.get_by_role("button", name="Record discharge", exact=True).click()  # no pathway or destination: refused
+        page.get_by_role("button", name="Record discharge", exact=True).click()  # no destination: refused
         page.locator(".nhsuk-error-summary").wait_for()
-        assert "Choose the discharge pathway" in page.locator(".nhsuk-error-summary").inner_text()
+        assert "Choose where the patient went" in page.locator(".nhsuk-error-summary").inner_text()
         assert_accessible_without_errors(page, "discharge, with errors")
 
         page.get_by_label("Pathway 1: home with new or extra support").check()

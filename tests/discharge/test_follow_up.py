@@ -43,6 +43,14 @@ def test_it_is_not_recorded_before_the_91st_day(patient, ward_a, coordinator):
         services.spell_follow_up(actor=coordinator, spell=spell, follow_up="at_home")
 
 
+def test_the_91st_day_is_counted_on_the_local_calendar(patient, ward_a):
+    late_evening = datetime.datetime(2026, 1, 1, 23, 30, tzinfo=datetime.UTC)  # 23:30 GMT
+    spell = factories.SpellFactory(
+        patient=patient, ward=ward_a, admitted_at=late_evening - 5 * DAY, discharged_at=late_evening, pathway=1
+    )
+    assert services.follow_up_due_on(spell) == datetime.date(2026, 4, 2)  # 1 January + 91 days
+
+
 @pytest.mark.parametrize("pathway", [0, 3])
 def test_only_pathways_1_and_2_are_followed_up(patient, ward_a, coordinator, pathway):
     spell = discharged(patient, ward_a, days_ago=120, pathway=pathway)

@@ -571,21 +571,38 @@ def test_a_discharge_before_admission_is_refused_and_nothing_is_written(client, 
     assert status_of(referral) == ReferralStatus.RECEIVED and not Episode.objects.exists()
 
 
-def test_a_discharge_needs_its_pathway_and_destination(client, coordinator, spell):
+def test_a_discharge_needs_its_destination_and_a_pathway_that_goes_with_it(client, coordinator, spell):
     client.force_login(coordinator)
-    response = client.post(
-        reverse("referrals:discharge", args=[spell.pk]), discharge_data(spell, pathway="", destination="")
-    )
-    page = page_text(response)
-    assert "Choose the discharge pathway" in page and "Choose where the patient went" in page
+    url = reverse("referrals:discharge", args=[spell.pk])
+    page = page_text(client.post(url, discharge_data(spell, pathway="", destination="")))
+    assert "Choose where the patient went" in page
+    page = page_text(client.post(url, discharge_data(spell, pathway="")))  # home, but no pathway
+    assert '<a href="#pathway">Choose the discharge pathway.</a>' in page
     assert Spell.objects.get(pk=spell.pk).discharged_at is None
 
 
 def test_pathway_3_must_go_to_a_care_home(client, coordinator, spell):
     client.force_login(coordinator)
     response = client.post(reverse("referrals:discharge", args=[spell.pk]), discharge_data(spell, pathway="3"))
-    assert "Pathway 3 is a care-home placement" in page_text(response)
+    assert '<a href="#destination">Pathway 3 goes to: care home.</a>' in page_text(response)
     assert Spell.objects.get(pk=spell.pk).discharged_at is None
+
+
+def test_a_death_in_hospital_is_refused_with_a_pathway_and_recorded_without_one(client, coordinator, spell, referral):
+    client.force_login(coordinator)
+    url = reverse("referrals:discharge", args=[spell.pk])
+    page = page_text(client.post(url, discharge_data(spell, destination="died", pathway="1")))
+    assert "A discharge to &#x27;died in hospital&#x27; has no pathway: OCIT does not follow it." in page
+    assert Spell.objects.get(pk=spell.pk).discharged_at is None
+
+    response = client.post(url, discharge_data(spell, destination="died", pathway=""))
+
+    assert response.status_code == 302
+    spell.refresh_from_db()
+    assert spell.destination == "died" and spell.pathway is None
+    assert not Episode.objects.exists()
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.WITHDRAWN and referral.decision_reason == "Died in hospital"
 
 
 def test_a_pathway_1_discharge_opens_the_step_down_episode_and_links_it(client, coordinator, spell, referral):
