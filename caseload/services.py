@@ -86,6 +86,12 @@ def _bump(obj, update_fields):
     obj.refresh_from_db(fields=["version"])
 
 
+def _touch(episode):
+    """Something of the episode changed (a contact, a goal, a package…): its version goes up, so that an edit made
+    against what the episode was before is refused, never silently laid over it."""
+    Episode.objects.filter(pk=episode.pk).update(version=F("version") + 1, updated_at=timezone.now())
+
+
 # Patients -------------------------------------------------------------------------------------------
 
 
@@ -424,6 +430,7 @@ def allocation_end(*, actor, allocation):
     audit.record_update(
         obj=allocation, actor=actor, values={"ended_at": timezone.now()}, patient_id=allocation.episode.patient_id
     )
+    _touch(allocation.episode)
 
 
 @transaction.atomic
@@ -482,11 +489,13 @@ def contact_record(
         values["next_contact_on"] = next_contact_on
     if values:
         audit.record_update(obj=episode, actor=actor, values=values, patient_id=episode.patient_id)
+    _touch(episode)
     return contact
 
 
 @transaction.atomic
 def goal_add(*, actor, episode, text, target_date=None):
+    episode = _lock(Episode, episode.pk)
     if not episode.is_open:
         raise Conflict("This episode is closed: goals cannot be added to it.")
     if target_date and target_date < episode.received_at.date():
@@ -495,6 +504,7 @@ def goal_add(*, actor, episode, text, target_date=None):
     goal.full_clean()
     goal.save()
     audit.record_create(obj=goal, actor=actor, patient_id=episode.patient_id)
+    _touch(episode)
     return goal
 
 
@@ -517,6 +527,7 @@ def goal_update(*, actor, goal, version, values):
     if changes:
         Goal.objects.filter(pk=goal.pk).update(version=F("version") + 1)
         goal.refresh_from_db()
+        _touch(episode)
     return goal
 
 
@@ -524,6 +535,7 @@ def goal_update(*, actor, goal, version, values):
 def package_record(
     *, actor, episode, stage, effective_on, hours_per_week, calls_per_day, carers_per_call, provider_type
 ):
+    episode = _lock(Episode, episode.pk)
     if not episode.is_open:
         raise Conflict("This episode is closed: its care package can no longer change.")
     package = CarePackage(
@@ -543,17 +555,20 @@ def package_record(
     except IntegrityError as error:
         raise ValidationError({"stage": ["A package is already recorded for this stage of the episode."]}) from error
     audit.record_create(obj=package, actor=actor, patient_id=episode.patient_id)
+    _touch(episode)
     return package
 
 
 @transaction.atomic
 def equipment_add(*, actor, episode, item, provided_on):
+    episode = _lock(Episode, episode.pk)
     if not episode.is_open:
         raise Conflict("This episode is closed: record equipment on an open episode.")
     equipment = Equipment(episode=episode, item=item.strip(), provided_on=provided_on, recorded_by=actor)
     equipment.full_clean()
     equipment.save()
     audit.record_create(obj=equipment, actor=actor, patient_id=episode.patient_id)
+    _touch(episode)
     return equipment
 
 

@@ -198,6 +198,7 @@ def nctr_start(*, actor, spell, started_on):
         )
     period = NctrPeriod.objects.create(spell=spell, started_on=started_on, recorded_by=actor)
     audit.record_create(obj=period, actor=actor, patient_id=spell.patient_id)
+    _bump(spell, [])
     return period
 
 
@@ -213,7 +214,7 @@ def nctr_end(*, actor, spell, ended_on):
         raise ValidationError({"ended_on": ["The date must be between the discharge ready date and today."]})
     audit.record_update(obj=period, actor=actor, values={"ended_on": ended_on}, patient_id=spell.patient_id)
     _end_delay(actor=actor, spell=spell, on=ended_on)
-    Spell.objects.filter(pk=spell.pk).update(updated_at=timezone.now())  # the dashboard recomputes its periods
+    _bump(spell, [])  # the dashboard recomputes the periods of a stay changed since its last run
     return period
 
 
@@ -249,6 +250,7 @@ def delay_set(*, actor, spell, reason, started_on=None, note=""):
         _end_delay(actor=actor, spell=spell, on=started_on)
     delay = Delay.objects.create(spell=spell, reason=reason, started_on=started_on, note=note, recorded_by=actor)
     audit.record_create(obj=delay, actor=actor, patient_id=spell.patient_id)
+    _bump(spell, [])
     return delay
 
 

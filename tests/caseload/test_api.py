@@ -269,6 +269,7 @@ def test_a_stale_episode_version_is_a_409_with_the_current_values(as_user, activ
 
 
 def test_closing_records_the_sequel_and_goal_outcomes(as_user, active_episode, goal):
+    active_episode.refresh_from_db()  # the goal raised the episode's version
     url = f"{API}/episodes/{active_episode.pk}/close/"
     data = closing(active_episode.version, goal_outcomes={str(goal.pk): "achieved"})
     response = send(as_user("practitioner"), "post", url, data)
@@ -353,6 +354,26 @@ def test_a_contact_is_recorded_and_stops_the_clock(as_user, active_episode):
     assert response.status_code == 201
     active_episode.refresh_from_db()
     assert active_episode.first_contact_at == at
+
+
+def test_a_contact_raises_the_episode_version_so_an_edit_made_before_it_is_refused(as_user, active_episode):
+    client = as_user("practitioner")
+    opened_at_version = active_episode.version
+    contact = {
+        "at": timezone.now() - datetime.timedelta(minutes=30),
+        "duration_minutes": 45,
+        "location": "home",
+        "next_contact_on": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+    }
+    assert send(client, "post", f"{API}/episodes/{active_episode.pk}/contacts/", contact).status_code == 201
+
+    stale = send(
+        client, "patch", f"{API}/episodes/{active_episode.pk}/", {"version": opened_at_version, "next_contact_on": None}
+    )
+
+    assert stale.status_code == 409
+    active_episode.refresh_from_db()
+    assert active_episode.next_contact_on == timezone.localdate() + datetime.timedelta(days=3)
 
 
 def test_a_contact_before_the_episode_started_is_a_400(as_user, active_episode):

@@ -628,6 +628,7 @@ def test_closing_without_sequel_package_or_goal_outcomes_is_refused_with_an_erro
     client, active_episode, practitioner
 ):
     goal = services.goal_add(actor=practitioner, episode=active_episode, text="Make my own breakfast")
+    active_episode.refresh_from_db()  # a new goal raised the episode's version
     client.force_login(practitioner)
     url = reverse("caseload:episode_close", args=[active_episode.pk])
     page = page_text(client.post(url, {"version": active_episode.version}))
@@ -652,6 +653,7 @@ def test_a_half_filled_closing_package_is_refused_field_by_field(client, active_
 
 def test_closing_with_sequel_package_and_goal_outcomes(client, active_episode, practitioner):
     goal = services.goal_add(actor=practitioner, episode=active_episode, text="Make my own breakfast")
+    active_episode.refresh_from_db()  # a new goal raised the episode's version
     client.force_login(practitioner)
     url = reverse("caseload:episode_close", args=[active_episode.pk])
     response = client.post(url, close_data(active_episode, **{f"goal_{goal.pk}": "achieved"}), follow=True)

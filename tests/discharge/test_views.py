@@ -191,7 +191,10 @@ def test_the_board_sorts_by_delay_length_of_stay_or_edd_in_the_url(client, ward_
     services.nctr_start(actor=ward_nurse, spell=ready_long, started_on=today - 5 * DAY)
     services.nctr_start(actor=ward_nurse, spell=ready_short, started_on=today - DAY)
     services.spell_update(actor=ward_nurse, spell=longest, version=1, expected_discharge_on=today)
-    services.spell_update(actor=ward_nurse, spell=ready_short, version=1, expected_discharge_on=today + DAY)
+    ready_short.refresh_from_db()  # the discharge ready date raised its version
+    services.spell_update(
+        actor=ward_nurse, spell=ready_short, version=ready_short.version, expected_discharge_on=today + DAY
+    )
     client.force_login(ward_nurse)
     assert board_order(client) == ["Readylong", "Readyshort", "Longest"]
     assert board_order(client, sort="los") == ["Longest", "Readyshort", "Readylong"]

@@ -192,6 +192,49 @@ def test_two_people_accepting_at_once_exactly_one_wins(teams):
     assert Episode.objects.filter(patient=spell.patient).count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_referrals_for_one_patient_and_service_accepted_at_once_share_the_episode(teams):
+    team = teams["newfield-house"]
+    patient = factories.PatientFactory(team=team)
+    deciders = [factories.UserFactory(role="lit_coordinator", discipline="coordinator", team=team) for _ in "ab"]
+    referrals = [
+        services.referral_raise(
+            actor=deciders[0],
+            patient=patient,
+            source=source,
+            referrer_name="Dr Kaur",
+            reason="Reduced mobility",
+            requested_service="therapy_at_home",
+            urgency="routine",
+        )
+        for source in ("gp", "community")
+    ]
+    start = threading.Barrier(2)
+    errors = []
+
+    def accept(user, referral):
+        start.wait()
+        try:
+            services.referral_accept(actor=user, referral=Referral.objects.get(pk=referral.pk))
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=pair) for pair in zip(deciders, referrals, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    episode = Episode.objects.get(patient=patient)
+    assert {(r.status, r.episode_id) for r in Referral.objects.filter(patient=patient)} == {
+        (ReferralStatus.ACCEPTED, episode.pk)
+    }
+
+
 @pytest.mark.parametrize(("pathway", "service"), [(1, "step_down_reablement"), (2, "bed_based")])
 def test_a_pathway_1_or_2_discharge_opens_the_step_down_episode(referral, coordinator, pathway, service):
     services.referral_accept(actor=coordinator, referral=referral)
