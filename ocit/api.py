@@ -60,3 +60,23 @@ class ReadWriteViewSet(viewsets.GenericViewSet):
     def get_permissions(self):
         permission = self.read_permission if self.request.method in SAFE_METHODS else self.write_permission
         return [permission()]
+
+
+def idempotency_key_header(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every POST takes an optional `Idempotency-Key` (ocit.idempotency)."""
+    for operations in result.get("paths", {}).values():
+        operation = operations.get("post")
+        if operation is None:
+            continue
+        operation.setdefault("parameters", []).append(
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "A key unique to this request (a UUID, say). Sent again with the same request, it "
+                "is acted on once and answered as the first time; with a different request, 422.",
+            }
+        )
+        operation.setdefault("responses", {})["422"] = {"description": "The key was used for a different request."}
+    return result

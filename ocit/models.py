@@ -149,3 +149,23 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.actor} {self.get_action_display().lower()} patient {self.patient_id} via {self.via}"
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with a one-time key (the API's `Idempotency-Key` header, a form's token) and the answer it got:
+    the same key again gets the same answer, and the write is not made twice."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_user_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotent_request_age")]
+
+    def __str__(self):
+        return f"{self.key} ({self.status_code})"

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "ocit.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "ocit.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "ocit.urls"
@@ -109,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ocit.context_processors.navigation",
             ],
+            "builtins": ["ocit.templatetags.ocit"],  # {% form_token %} in every form
         },
     }
 ]
@@ -229,6 +231,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The One Coventry Integrated Team's shared caseload, referrals and benefits.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ocit.api.idempotency_key_header",
+    ],
 }
 
 # Celery: with REDIS_URL unset, tasks run in-process (the embedded demo).
