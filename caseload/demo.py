@@ -197,9 +197,11 @@ class EpisodeBatch:
         self.staff = staff_by_team()
         self.episodes = []
 
-    def add(self, patient, *, service, source, received, reason="", days=None, awaiting=False):
+    def add(self, patient, *, service, source, received, reason="", days=None, awaiting=False, in_hospital=False):
         """Add an episode received at a moment, lasting `days` (lowest, highest) or the service's usual length;
-        returns it (unsaved), with `closed_at` set when it has ended. `awaiting`: not yet allocated."""
+        returns it (unsaved), with `closed_at` set when it has ended. `awaiting`: not yet allocated; `in_hospital`:
+        pulled from the ward, awaiting, its response clock not started until discharge."""
+        awaiting = awaiting or in_hospital
         rng, ctx = self.rng, self.ctx
         if service == Service.UCR:
             priority = Priority.URGENT
@@ -222,7 +224,7 @@ class EpisodeBatch:
             discipline_needed=KEYWORKER[service][0][0],
             received_at=received,
             response_standard=standard.name,
-            due_by=clock.after(received, hours=standard.hours),
+            due_by=None if in_hospital else clock.after(received, hours=standard.hours),
             created_at=received,
         )
         if awaiting:

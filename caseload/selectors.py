@@ -1,7 +1,5 @@
 """Reads for the shared caseload, always scoped to what the user may see."""
 
-import datetime
-
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -17,8 +15,6 @@ from caseload.models import (
     Contact,
     Episode,
     EpisodeStatus,
-    Equipment,
-    Goal,
     GoalStatus,
     Locality,
     Patient,
@@ -30,15 +26,20 @@ from ocit.roles import can
 
 
 def patients_for(*, user):
-    """Every LIT member sees the whole shared caseload; nobody else sees patients through it."""
+    """Every LIT member sees the whole shared caseload; ward staff see the people who have stayed on their wards;
+    nobody else sees patients."""
+    patients = Patient.objects.select_related("team")
     if can(user, "caseload.view"):
-        return Patient.objects.select_related("team")
-    return Patient.objects.none()
+        return patients
+    if can(user, "patient.view"):
+        return patients.filter(pk__in=user.wards.values("spells__patient"))
+    return patients.none()
 
 
 def patient_get(*, user, pk):
-    """The patient, or 404 when the user may not see them (never 403: nothing leaks)."""
-    return get_object_or_404(patients_for(user=user), pk=pk)
+    """The patient, or 404 when the user may not see them (never 403: nothing leaks), with their hospital stay now
+    (`in_hospital_ward`, `in_hospital_ready_on`)."""
+    return get_object_or_404(in_hospital(patients_for(user=user), patient="pk"), pk=pk)
 
 
 def patient_search(*, user, query="", team=None):
@@ -104,15 +105,16 @@ def _with_keyworker(episodes):
     )
 
 
-def in_hospital(episodes):
+def in_hospital(rows, patient="patient"):
     """Annotate, in the same query, the ward of the patient's open hospital stay (None when they are not in hospital)
-    and, when they no longer meet the criteria to reside, their discharge ready date. The stay is reached
-    through the patient's reverse relation, which keeps this app from importing the hospital side."""
+    and, when they no longer meet the criteria to reside, their discharge ready date. `rows` are episodes, or
+    patients with `patient="pk"`. The stay is reached through the patient's reverse relation, which keeps this
+    app from importing the hospital side."""
     stay = Patient._meta.get_field("spells").related_model
     period = stay._meta.get_field("nctr_periods").related_model
-    open_stay = stay.objects.filter(patient=OuterRef("patient"), discharged_at=None)
-    ready = period.objects.filter(spell__patient=OuterRef("patient"), spell__discharged_at=None).order_by("-started_on")
-    return episodes.annotate(
+    open_stay = stay.objects.filter(patient=OuterRef(patient), discharged_at=None)
+    ready = period.objects.filter(spell__patient=OuterRef(patient), spell__discharged_at=None, ended_on=None)
+    return rows.annotate(
         in_hospital_ward=Subquery(open_stay.values("ward__name")[:1]),
         in_hospital_ready_on=Subquery(ready.values("started_on")[:1]),
     )
@@ -197,28 +199,6 @@ def episode_timeline(*, episode):
         "packages": episode.packages.all(),
         "equipment": episode.equipment.all(),
     }
-
-
-def patient_timeline(*, patient):
-    """Everything about the person, newest first, as (when, kind, object) entries: the story told once."""
-    episodes = list(patient.episodes.select_related("team"))
-    entries = [(episode.received_at, "episode", episode) for episode in episodes]
-    entries += [(e.closed_at, "episode_closed", e) for e in episodes if e.closed_at]
-    contacts = Contact.objects.filter(episode__patient=patient).select_related("practitioner", "episode")
-    entries += [(contact.at, "contact", contact) for contact in contacts]
-    allocations = Allocation.objects.filter(episode__patient=patient).select_related("practitioner", "episode")
-    entries += [(allocation.started_at, "allocation", allocation) for allocation in allocations]
-    goals = Goal.objects.filter(episode__patient=patient).select_related("episode")
-    entries += [(goal.created_at, "goal", goal) for goal in goals]
-    packages = CarePackage.objects.filter(episode__patient=patient).select_related("episode")
-    entries += [(_start_of_day(package.effective_on), "package", package) for package in packages]
-    equipment = Equipment.objects.filter(episode__patient=patient).select_related("episode")
-    entries += [(_start_of_day(item.provided_on), "equipment", item) for item in equipment]
-    return sorted(entries, key=lambda entry: entry[0], reverse=True)
-
-
-def _start_of_day(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 # Search ---------------------------------------------------------------------------------------------

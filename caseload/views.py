@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from caseload import forms, selectors, services
+from caseload import forms, selectors, services, timeline
 from caseload.filters import EpisodeFilter
 from caseload.models import EpisodeStatus, GoalStatus, PackageStage, Priority, Sequel
 from ocit import audit
@@ -229,17 +229,23 @@ def search(request):
 
 @requires("patient.view")
 def patient_detail(request, pk):
+    """The person's details and their whole story: hospital stays, referrals and the caseload, newest first."""
     patient = selectors.patient_get(user=request.user, pk=pk)
     audit.log_access(actor=request.user, patient_id=patient.pk, obj=patient, via=request.get_full_path())
-    timeline = selectors.patient_timeline(patient=patient)
-    episodes = sorted(
-        (entry for _, kind, entry in timeline if kind == "episode"), key=lambda e: e.received_at, reverse=True
-    )
-    page = Paginator(timeline, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    chosen = [kind for kind in request.GET.getlist("kind") if kind in timeline.KINDS]
+    entries = timeline.story(patient=patient, user=request.user, kinds=chosen)
+    page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "caseload/patient_detail.html",
-        {"patient": patient, "episodes": episodes, "page": page, "can_edit": can(request.user, "patient.edit")},
+        {
+            "patient": patient,
+            "episodes": selectors.episodes_for(user=request.user).filter(patient=patient).order_by("-received_at"),
+            "page": page,
+            "kinds": timeline.KINDS.values(),
+            "chosen": chosen,
+            "can_edit": can(request.user, "patient.edit"),
+        },
     )
 
 

@@ -22,7 +22,7 @@ CAPABILITIES = {
     # The shared caseload: every LIT member sees all of it.
     "caseload.view": {LIT_PRACTITIONER, LIT_COORDINATOR},
     "caseload.allocate": {LIT_COORDINATOR},
-    "patient.view": {LIT_PRACTITIONER, LIT_COORDINATOR},
+    "patient.view": {LIT_PRACTITIONER, LIT_COORDINATOR, WARD_STAFF},  # ward staff: people on their wards
     "patient.edit": {LIT_PRACTITIONER, LIT_COORDINATOR},
     "patient.access_history": {LIT_COORDINATOR, SYSTEM_ADMIN},
     # The hospital side: ward staff see their own wards; LIT staff in-reach to every ward.

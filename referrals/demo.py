@@ -193,7 +193,7 @@ class Journeys:
             source=Source.WARD,
             received=referral.decided_at,
             reason="Pulled from the ward: discharge planning",
-            awaiting=True,
+            in_hospital=True,
         )
 
     def _referral(self, patient, source, service, urgency, received, status, episode=None, *, spell=None):
@@ -237,6 +237,7 @@ class Journeys:
             # A ward referral is completed at discharge; a community one when its episode closes.
             ended = spell.discharged_at if spell is not None else episode and episode.closed_at
             referral.closed_at = max(referral.decided_at, ended or referral.decided_at)
+            referral.closed_by = referral.decided_by
         self.referrals.append(referral)
         return referral
 

@@ -1,3 +1,5 @@
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -63,6 +65,7 @@ class Referral(models.Model):
     outcome = models.CharField(max_length=300, blank=True, help_text="Where the patient went instead.")
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     raised_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -96,6 +99,11 @@ class Referral(models.Model):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    @property
+    def decision_hours(self):
+        """The hours its urgency gave to decide (the decision standard when it arrived)."""
+        return round((self.decision_due_by - self.received_at) / datetime.timedelta(hours=1))
 
     def decision_time_left(self, now=None):
         """Time left to decide (negative when overdue); None once decided."""

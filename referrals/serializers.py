@@ -82,6 +82,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "outcome",
             "episode",
             "closed_at",
+            "closed_by",
             "raised_by",
             "created_at",
             "updated_at",

@@ -150,7 +150,7 @@ def _decide(*, actor, referral, to, values=None, process="", by_discharge=False)
     if referral.status == S.RECEIVED:
         update.update(decided_at=now, decided_by=actor)
     if to != S.ACCEPTED:
-        update["closed_at"] = now
+        update.update(closed_at=now, closed_by=actor)
     won = Referral.objects.filter(pk=referral.pk, status=referral.status).update(**update)
     if not won:
         current = Referral.objects.select_related("decided_by").get(pk=referral.pk)
@@ -288,7 +288,7 @@ def discharge_outcome(*, destination, pathway):
         raise ValidationError({"pathway": ["Choose the discharge pathway."]})
     if pathways == [None]:
         label = Destination(destination).label.lower()
-        raise ValidationError({"pathway": [f"A discharge to '{label}' has no pathway: OCIT does not follow it."]})
+        raise ValidationError({"pathway": [f"A discharge to '{label}' has no pathway: choose 'No pathway'."]})
     places = [Destination(d).label.lower() for d, p in DISCHARGES if p == pathway]
     raise ValidationError({"destination": [f"{Pathway(pathway).label.split(':')[0]} goes to: {' or '.join(places)}."]})
 

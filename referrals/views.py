@@ -211,6 +211,7 @@ def pull_list(request):
     referrals = Paginator(selectors.pull_list(user=request.user, team=team), PULL_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    elsewhere = selectors.pull_list(user=request.user).exclude(patient__team=team).count() if team else 0
     spells = Paginator(selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE).get_page(
         request.GET.get("spells_page")
     )
@@ -221,6 +222,7 @@ def pull_list(request):
         {
             "teams": teams,
             "team": team,
+            "elsewhere": elsewhere,
             "referrals": referrals,
             "rows": [_pull_row(request.user, referral, now) for referral in referrals],
             "spells": spells,

@@ -62,7 +62,7 @@ def avoided(teams):
     def closed(team, day):
         closed_at = datetime.datetime(2025, 3, day, 12, tzinfo=datetime.UTC)
         return factories.EpisodeFactory(
-            patient=factories.PatientFactory(team=team),
+            patient=factories.PatientFactory(team=team, family_name=f"Avoided{team.code.title()}{day}"),
             service=Service.UCR,
             source=Source.AMBULANCE,
             received_at=closed_at - datetime.timedelta(days=2),

@@ -15,7 +15,7 @@ PAGES = {
     "caseload:triage": (200, 200, 403, 403, 403),
     "caseload:mine": (200, 200, 403, 403, 403),
     "caseload:team": (200, 200, 403, 403, 403),
-    "caseload:patient_detail": (200, 200, 403, 403, 403),
+    "caseload:patient_detail": (200, 200, 404, 403, 403),  # ward staff: only people who stayed on their wards
     "caseload:patient_access_history": (403, 200, 403, 403, 200),
     "discharge:ward_board": (200, 200, 200, 403, 403),
     "benefits:dashboard": (403, 200, 403, 200, 200),
@@ -23,7 +23,7 @@ PAGES = {
     "admin:index": (403, 403, 403, 403, 200),
 }
 API = {
-    "/api/v1/patients/": (200, 200, 403, 403, 403),
+    "/api/v1/patients/": (200, 200, 200, 403, 403),  # ward staff: the people who stayed on their wards
     "/api/v1/wards/": (200, 200, 200, 403, 403),
     "/api/v1/spells/": (200, 200, 200, 403, 403),
 }

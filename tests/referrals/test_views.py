@@ -17,7 +17,7 @@ from discharge import services as discharge_services
 from discharge.models import Spell
 from ocit.models import AccessLog
 from referrals import services
-from referrals.models import Referral, ReferralStatus
+from referrals.models import DecisionStandard, Referral, ReferralStatus
 from tests import factories
 
 DAY = datetime.timedelta(days=1)
@@ -300,6 +300,42 @@ def test_the_pull_list_defaults_to_the_users_lit_and_can_show_all(client, coordi
     assert client.get(reverse("referrals:pull_list"), {"lit": "nowhere"}).status_code == 404
 
 
+def test_the_pull_list_says_which_lits_it_shows_and_how_many_are_left_out(
+    client, coordinator, ward_a, ward_nurse, teams
+):
+    refer(ward_nurse, admit(ward_nurse, ward_a, team=teams["newfield-house"]))
+    for _ in range(2):
+        refer(ward_nurse, admit(ward_nurse, ward_a, team=teams["tile-hill"]))
+    client.force_login(coordinator)
+    page = page_text(client.get(reverse("referrals:pull_list")))
+    assert "<h1>Pull list: Newfield House LIT only</h1>" in page
+    assert "The other LITs’ patients are not shown: 2 more open referrals." in page
+    every = page_text(client.get(reverse("referrals:pull_list"), {"lit": "all"}))
+    assert "<h1>Pull list: all three LITs</h1>" in every and "not shown" not in every
+
+
+def test_pull_list_rows_show_the_reason_and_what_the_urgency_means(client, coordinator, ward_a, ward_nurse):
+    spell = admit(ward_nurse, ward_a)
+    services.referral_raise(
+        actor=ward_nurse,
+        patient=spell.patient,
+        spell=spell,
+        source="ward",
+        referrer_name="Sam Nurse",
+        reason="Two falls on the ward; lives alone up a flight of stairs\nSee the OT notes for the home visit",
+        what_matters="Getting back to her allotment",
+        requested_service="step_down_reablement",
+        urgency="urgent",
+    )
+    client.force_login(coordinator)
+    page = page_text(client.get(reverse("referrals:pull_list"), {"lit": "all"}))
+    assert "Two falls on the ward; lives alone up a flight of stairs" in page
+    assert "See the OT notes" not in page  # the first line only
+    assert "What matters: Getting back to her allotment" in page
+    hours = DecisionStandard.objects.get(urgency="urgent").hours
+    assert f'Urgent<span class="app-meta app-block app-nowrap">decide within {hours} h</span>' in page
+
+
 def test_the_pull_list_shows_the_localitys_patients_in_hospital_most_delayed_first(
     client, coordinator, ward_a, ward_nurse, teams
 ):
@@ -318,7 +354,7 @@ def test_the_pull_list_shows_the_localitys_patients_in_hospital_most_delayed_fir
 def test_an_empty_pull_list_says_what_happens_next(client, coordinator):
     client.force_login(coordinator)
     page = page_text(client.get(reverse("referrals:pull_list")))
-    assert "nothing is waiting to be pulled" in page and "See all three LITs" in page
+    assert "nothing is waiting to be pulled" in page and "Show all three LITs" in page
 
 
 def test_pull_list_rows_offer_accept_and_fetch_the_other_decisions_on_demand(client, coordinator, referral):
@@ -592,7 +628,7 @@ def test_a_death_in_hospital_is_refused_with_a_pathway_and_recorded_without_one(
     client.force_login(coordinator)
     url = reverse("referrals:discharge", args=[spell.pk])
     page = page_text(client.post(url, discharge_data(spell, destination="died", pathway="1")))
-    assert "A discharge to &#x27;died in hospital&#x27; has no pathway: OCIT does not follow it." in page
+    assert "A discharge to &#x27;died in hospital&#x27; has no pathway: choose &#x27;No pathway&#x27;." in page
     assert Spell.objects.get(pk=spell.pk).discharged_at is None
 
     response = client.post(url, discharge_data(spell, destination="died", pathway=""))

@@ -1,0 +1,109 @@
+"""The patient's whole story on one timeline, newest first.
+
+Each kind of entry (hospital stays, referrals, episodes, contacts, ...) has a source: a function of the patient
+and the user that returns the entries that user may see, in a fixed number of queries however long the history.
+The caseload registers its own kinds here; the hospital side and referrals register theirs in their AppConfig's
+`ready()`, which keeps this app from importing them.
+"""
+
+import dataclasses
+import datetime
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from caseload.models import Allocation, CarePackage, Contact, Equipment, Goal
+from ocit.roles import can
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    when: datetime.datetime
+    kind: str
+    event: str  # what happened, for the kind's template ("admitted", "moved", "closed", ...)
+    item: object
+    whole_day: bool = False  # recorded as a date, not a moment
+
+    @property
+    def template(self):
+        return KINDS[self.kind].template
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    template: str
+    source: Callable
+
+
+KINDS = {}
+
+
+def register(name, label, template, source):
+    KINDS[name] = Kind(name, label, template, source)
+
+
+def on_day(day):
+    """The start of a local calendar day, for things recorded as a date."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def story(*, patient, user, kinds=()):
+    """Every entry of the chosen kinds (all when none are chosen) the user may see, newest first."""
+    entries = []
+    for kind in KINDS.values():
+        if not kinds or kind.name in kinds:
+            entries += kind.source(patient=patient, user=user)
+    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+
+
+# The caseload's own kinds: LIT staff see them all; nobody else sees any.
+
+
+def _episodes(*, patient, user):
+    if not can(user, "caseload.view"):
+        return []
+    episodes = list(patient.episodes.select_related("team"))
+    entries = [Entry(episode.received_at, "episode", "opened", episode) for episode in episodes]
+    return entries + [Entry(e.closed_at, "episode", "closed", e) for e in episodes if e.closed_at]
+
+
+def _of_episodes(model, when, related=(), whole_day=False):
+    def source(*, patient, user):
+        if not can(user, "caseload.view"):
+            return []
+        rows = model.objects.filter(episode__patient=patient).select_related("episode", *related)
+        kind = model._meta.model_name
+        return [Entry(when(row), kind, kind, row, whole_day) for row in rows]
+
+    return source
+
+
+def register_caseload_kinds():
+    register("episode", "Episodes", "caseload/timeline/_episode.html", _episodes)
+    register(
+        "allocation",
+        "Allocations",
+        "caseload/timeline/_allocation.html",
+        _of_episodes(Allocation, lambda row: row.started_at, ["practitioner"]),
+    )
+    register(
+        "contact",
+        "Contacts",
+        "caseload/timeline/_contact.html",
+        _of_episodes(Contact, lambda row: row.at, ["practitioner"]),
+    )
+    register("goal", "Goals", "caseload/timeline/_goal.html", _of_episodes(Goal, lambda row: row.created_at))
+    register(
+        "carepackage",
+        "Care packages",
+        "caseload/timeline/_package.html",
+        _of_episodes(CarePackage, lambda row: on_day(row.effective_on), whole_day=True),
+    )
+    register(
+        "equipment",
+        "Equipment",
+        "caseload/timeline/_equipment.html",
+        _of_episodes(Equipment, lambda row: on_day(row.provided_on), whole_day=True),
+    )
