@@ -124,7 +124,9 @@ def discharge_pages(scale):
 
 
 def caseload_pages(scale):
-    """The shared caseload's busiest screens and API list, and a name search with a typo in it."""
+    """The shared caseload's busiest screens and API list, a name search with a typo in it, and the patient page
+    of the person with the longest history."""
+    from django.db.models import Count
     from django.urls import reverse
 
     from caseload.models import Episode, Patient
@@ -134,6 +136,8 @@ def caseload_pages(scale):
     episodes = Episode.objects.exclude(status="closed")
     emit("open_episodes", episodes.count(), "episodes", scale)
     emit("patients", Patient.objects.count(), "patients", scale)
+    # The patient with the longest history on the caseload, for the patient page (the whole story).
+    longest = Patient.objects.annotate(n=Count("episodes")).order_by("-n", "pk").values_list("pk", flat=True)[0]
     surname = Patient.objects.order_by("pk").values_list("family_name", flat=True)[7]
     typo = surname[0] + surname[2] + surname[1] + surname[3:] if len(surname) > 3 else surname + "e"
     return [
@@ -141,6 +145,7 @@ def caseload_pages(scale):
         ("team_caseload", coordinator, reverse("caseload:team") + "?lit=all"),
         ("episode_list_api", coordinator, "/api/v1/episodes/?status=active"),
         ("search_by_name", coordinator, reverse("caseload:search") + f"?q={typo}"),
+        ("patient_page", coordinator, reverse("caseload:patient_detail", args=[longest])),
     ]
 
 

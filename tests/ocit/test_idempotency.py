@@ -89,23 +89,41 @@ def test_keys_belong_to_their_user(client, practitioner, coordinator, active_epi
     assert Contact.objects.count() == 2
 
 
-def test_a_form_sent_twice_records_one_contact(client, practitioner, active_episode):
-    client.force_login(practitioner)
-    page = client.get(reverse("caseload:contact_record", args=[active_episode.pk])).content.decode()
+def contact_form(page, episode):
+    """The contact form's fields for `episode`, with the token the page gave the form."""
     token = page.split('name="form_token" value="', 1)[1].split('"', 1)[0]
-    prefix = f"contact-{active_episode.pk}-"
-    form = {
+    prefix = f"contact-{episode.pk}-"
+    return {
         "form_token": token,
         prefix + "at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         prefix + "duration_minutes": "30",
         prefix + "location": "home",
         prefix + "attended": "yes",
     }
+
+
+def test_a_form_sent_twice_records_one_contact(client, practitioner, active_episode):
+    client.force_login(practitioner)
     url = reverse("caseload:contact_record", args=[active_episode.pk])
+    form = contact_form(client.get(url).content.decode(), active_episode)
 
     first, again = client.post(url, form), client.post(url, form)
 
     assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert Contact.objects.count() == 1
+
+
+def test_an_htmx_form_sent_twice_records_one_contact_and_both_get_the_card(client, practitioner, active_episode):
+    client.force_login(practitioner)
+    page = client.get(reverse("caseload:mine")).content.decode()
+    form = contact_form(page[page.index(f'id="card-{active_episode.pk}"') :], active_episode)
+    url = reverse("caseload:contact_record", args=[active_episode.pk])
+    headers = {"HX-Request": "true", "HX-Target": f"card-{active_episode.pk}"}
+
+    first, again = client.post(url, form, headers=headers), client.post(url, form, headers=headers)
+
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert "Contact recorded for" in again.content.decode() and again["Idempotent-Replayed"] == "true"
     assert Contact.objects.count() == 1
 
 
