@@ -197,7 +197,19 @@ class EpisodeBatch:
         self.staff = staff_by_team()
         self.episodes = []
 
-    def add(self, patient, *, service, source, received, reason="", days=None, awaiting=False, in_hospital=False):
+    def add(
+        self,
+        patient,
+        *,
+        service,
+        source,
+        received,
+        priority=None,
+        reason="",
+        days=None,
+        awaiting=False,
+        in_hospital=False,
+    ):
         """Add an episode received at a moment, lasting `days` (lowest, highest) or the service's usual length;
         returns it (unsaved), with `closed_at` set when it has ended. `awaiting`: not yet allocated; `in_hospital`:
         pulled from the ward, awaiting, its response clock not started until discharge."""
@@ -205,7 +217,7 @@ class EpisodeBatch:
         rng, ctx = self.rng, self.ctx
         if service == Service.UCR:
             priority = Priority.URGENT
-        else:
+        elif priority is None:
             priority = choose(rng, {Priority.URGENT: 1, Priority.HIGH: 3, Priority.ROUTINE: 6})
         standard = self.standards[(service, priority)]
         lowest, highest = days or LENGTH[service]
@@ -238,6 +250,9 @@ class EpisodeBatch:
             late = rng.random() < (0.22 if service == Service.UCR else 0.12)
             hours_to_first = standard.hours * (rng.uniform(1.05, 2.5) if late else rng.uniform(0.2, 0.95))
             first = clock.after(received, hours=min(hours_to_first, length / datetime.timedelta(hours=2)))
+            if service != Service.UCR:  # a visit by day, unless that would change whether the standard was met
+                by_day = ctx.by_day(first)
+                first = by_day if (by_day <= episode.due_by) == (first <= episode.due_by) else first
             episode.first_contact_at = first if first < ctx.as_of else None
         if episode.status == EpisodeStatus.CLOSED:
             episode.closed_at = max(received + length, episode.first_contact_at)
@@ -331,6 +346,9 @@ class EpisodeBatch:
             therapist = rng.choice(team_staff.get(Discipline.OCCUPATIONAL_THERAPIST) or [keyworker])
         for n in range(visits):
             at = episode.first_contact_at + datetime.timedelta(seconds=span * n / visits)
+            if n:
+                by_day = ctx.by_day(at)
+                at = by_day if by_day < end else at
             by = therapist if therapist and n == 1 and rng.random() < 0.15 else keyworker
             attended = n == 0 or rng.random() < 0.92
             location = "home" if n == 0 else choose(rng, {"home": 80, "phone": 14, "clinic": 4, "video": 2})

@@ -100,7 +100,7 @@ class SpellBatch:
     def add(self, patient_id, *, admitted, days_to_ready, delay_days, pathway, destination, emergency=True):
         rng, ctx = self.rng, self.ctx
         ready = admitted + datetime.timedelta(days=days_to_ready)
-        discharged = ready + datetime.timedelta(days=delay_days, hours=rng.uniform(1, 6))
+        discharged = ctx.by_day(ready + datetime.timedelta(days=delay_days, hours=rng.uniform(1, 6)), 10)
         spell = Spell(
             patient_id=patient_id,
             ward=rng.choice(self.wards),

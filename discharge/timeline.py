@@ -3,6 +3,7 @@ ready date, delays with their reasons, and the discharge with its pathway and de
 own wards' stays only."""
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from caseload.timeline import Entry, on_day
 from discharge.models import Delay, NctrPeriod, WardStay
@@ -21,16 +22,18 @@ def stays(*, patient, user):
     )
     entries = []
     for spell in spells:
+        # The discharge ends the stay's open period and delay: said once, by the discharge.
+        left_on = timezone.localdate(spell.discharged_at) if spell.discharged_at else None
         ward_stays = list(spell.ward_stays.all())
         entries.append(Entry(spell.admitted_at, "spell", "admitted", (spell, ward_stays[0] if ward_stays else None)))
         entries += [Entry(stay.started_at, "spell", "moved", (spell, stay)) for stay in ward_stays[1:]]
         for period in spell.nctr_periods.all():
             entries.append(Entry(on_day(period.started_on), "spell", "ready", (spell, period), whole_day=True))
-            if period.ended_on:
+            if period.ended_on and period.ended_on != left_on:
                 entries.append(Entry(on_day(period.ended_on), "spell", "meets", (spell, period), whole_day=True))
         for delay in spell.delays.all():
             entries.append(Entry(on_day(delay.started_on), "spell", "delayed", (spell, delay), whole_day=True))
-            if delay.ended_on:
+            if delay.ended_on and delay.ended_on != left_on:
                 entries.append(Entry(on_day(delay.ended_on), "spell", "delay_ended", (spell, delay), whole_day=True))
         if spell.discharged_at:
             entries.append(Entry(spell.discharged_at, "spell", "discharged", (spell, None)))

@@ -102,6 +102,16 @@ class Context:
         """A rate of the demo at a moment: `before` go-live, moving to `after` as the improvements take effect."""
         return before + (after - before) * self.effect(moment)
 
+    def by_day(self, moment, first=8, last=20):
+        """The moment, or when it falls outside `first`:00 to `last`:00 Coventry time, a time in the first three
+        hours of the next such day: home visits and discharges happen by day."""
+        local = timezone.localtime(moment)
+        if first <= local.hour < last:
+            return moment
+        day = local.date() + datetime.timedelta(days=1 if local.hour >= last else 0)
+        start = datetime.datetime.combine(day, datetime.time(first), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        return start.astimezone(datetime.UTC) + datetime.timedelta(minutes=self.rng.uniform(0, 180))
+
     def moment_between(self, start, end):
         """A random time between two datetimes."""
         return start + datetime.timedelta(seconds=self.rng.uniform(0, (end - start).total_seconds()))

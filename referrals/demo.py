@@ -117,7 +117,7 @@ class Journeys:
         if rng.random() < 0.08:  # an earlier referral the LIT declined or sent elsewhere
             earlier = received - datetime.timedelta(days=rng.randint(20, 200))
             self._referral(patient, source, service, urgency, earlier, rng.choice([S.DECLINED, S.REDIRECTED]))
-        episode = self.episodes.add(patient, service=service, source=source, received=received)
+        episode = self.episodes.add(patient, service=service, source=source, received=received, priority=urgency)
         self._referral(
             patient, source, service, urgency, received, S.COMPLETED if episode.closed_at else S.ACCEPTED, episode
         )
@@ -163,7 +163,7 @@ class Journeys:
             if pathway == 2:
                 days = tuple(ctx.before_after(admitted, before, after) for before, after in zip(*BED_DAYS, strict=True))
             episode = self.episodes.add(
-                patient, service=service, source=Source.WARD, received=spell.discharged_at, days=days
+                patient, service=service, source=Source.WARD, received=spell.discharged_at, days=days, priority=urgency
             )
             self._referral(patient, Source.WARD, service, urgency, received, S.COMPLETED, episode, spell=spell)
             if episode.closed_at is None or episode.sequel in LAST_SEQUELS:
@@ -194,6 +194,7 @@ class Journeys:
             received=referral.decided_at,
             reason="Pulled from the ward: discharge planning",
             in_hospital=True,
+            priority=urgency,
         )
 
     def _referral(self, patient, source, service, urgency, received, status, episode=None, *, spell=None):

@@ -6,9 +6,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from benefits.models import Assumption
-from caseload.models import Contact, Locality, Patient
+from caseload.models import Contact, Episode, Locality, Patient
 from discharge.models import Spell, Ward
 from ocit.identifiers import nhs_number_check_digit, postcode_district
 from ocit.models import ChangeLog, Role, User
@@ -135,6 +136,32 @@ def test_every_decision_has_a_person():
     assert decided.exists()
     assert not decided.filter(decided_by=None).exists()
     assert not decided.filter(decided_at=None).exists()
+    assert not Referral.objects.filter(closed_at__isnull=False, closed_by=None).exists()
+
+
+@pytest.mark.django_db
+def test_someone_pulled_from_the_ward_waits_for_discharge_with_no_clock_running():
+    seed()
+    waiting = Episode.objects.filter(referrals__spell__discharged_at=None, referrals__spell__isnull=False)
+    assert waiting.exists()
+    assert set(waiting.values_list("status", flat=True)) == {"awaiting_allocation"}
+    assert not waiting.filter(due_by__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_discharges_and_home_visits_happen_by_day():
+    seed()
+    discharges = [
+        timezone.localtime(at).hour
+        for at in Spell.objects.exclude(discharged_at=None).values_list("discharged_at", flat=True)
+    ]
+    assert discharges and all(10 <= hour < 20 for hour in discharges)
+    # A first visit stays at night only where moving it would change whether the response standard was met.
+    visits = [
+        timezone.localtime(at).hour
+        for at in Contact.objects.exclude(episode__service="ucr").values_list("at", flat=True)
+    ]
+    assert sum(8 <= hour < 20 for hour in visits) / len(visits) > 0.97
 
 
 @pytest.mark.django_db
