@@ -13,6 +13,7 @@ from benefits import serializers as s
 from benefits.filters import ExternalMeasureFilter, MetricValueFilter
 from benefits.models import ExternalMeasure, MetricValue, RecomputeRun
 from ocit.api import ReadWriteViewSet, validated_input
+from ocit.errors import Conflict
 from ocit.roles import Capability
 
 # External measures ----------------------------------------------------------------------------------
@@ -143,6 +144,10 @@ class RecomputeRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Read
     read_permission = Capability.of("dashboard.view")
     write_permission = Capability.of("benefits.recompute")
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        RecomputeRun.objects.abandon_stale()  # a run whose worker was killed is not shown as running
+
     def get_queryset(self):
         return RecomputeRun.objects.select_related("started_by").order_by("-started_at")
 
@@ -151,10 +156,11 @@ class RecomputeRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Read
         responses={
             202: OpenApiResponse(description="Queued: watch the newest run in this list."),
             409: OpenApiResponse(description="A recompute is already running."),
+            503: OpenApiResponse(description="The task queue is not answering: nothing was queued."),
         },
     )
     def create(self, request):
         values = validated_input(s.RecomputeRequestSerializer, request)
         if not tasks.recompute_request(actor=request.user, full=values["full"], trigger="api"):
-            return Response({"detail": "A recompute is already running."}, status=status.HTTP_409_CONFLICT)
+            raise Conflict("A recompute is already running.")
         return Response({"detail": "Recompute queued."}, status=status.HTTP_202_ACCEPTED)

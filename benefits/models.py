@@ -1,5 +1,7 @@
 """Stored figures, the assumptions that made them, imported measures and the record of each recompute."""
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -165,6 +167,24 @@ class RunStatus(models.TextChoices):
     ABANDONED = "abandoned", "Abandoned (the worker stopped)"
 
 
+# A running recompute beats at every step; one silent this long has lost its worker.
+HEARTBEAT_TIMEOUT = datetime.timedelta(minutes=15)
+
+
+class RecomputeRunQuerySet(models.QuerySet):
+    def abandon_stale(self, now=None):
+        """Mark a run with no sign of life for HEARTBEAT_TIMEOUT abandoned (its worker was killed), freeing the lock.
+        Everything that reads the state of the runs (the recompute itself, a request for one, the pages, the API)
+        calls this first, so a killed run never blocks the next or shows as still going."""
+        now = now or timezone.now()
+        minutes = int(HEARTBEAT_TIMEOUT.total_seconds() // 60)
+        return self.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - HEARTBEAT_TIMEOUT).update(
+            status=RunStatus.ABANDONED,
+            finished_at=now,
+            error=f"No sign of life for {minutes} minutes: the worker stopped. Figures unchanged.",
+        )
+
+
 class RecomputeRun(models.Model):
     """One recompute of the stored figures: who or what started it, how far it got, and how it ended."""
 
@@ -180,6 +200,8 @@ class RecomputeRun(models.Model):
     error = models.TextField(blank=True)
     started_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     trigger = models.CharField(max_length=40, help_text="nightly, command or dashboard.")
+
+    objects = RecomputeRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

@@ -447,6 +447,7 @@ def last_successful_run():
 
 
 def latest_run():
+    RecomputeRun.objects.abandon_stale()
     return RecomputeRun.objects.order_by("-started_at").first()
 
 

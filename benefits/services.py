@@ -1,7 +1,7 @@
 """The recompute: every metric for every period, from the records, in set-based SQL.
 
 1. Claim the run: a `RecomputeRun` row in state "running" (at most one, a database constraint).
-   A run that stops showing signs of life for `LOCK_TIMEOUT` is marked abandoned, freeing the lock.
+   A run that stops showing signs of life for `HEARTBEAT_TIMEOUT` is marked abandoned, freeing the lock.
 2. Build the facts (one temporary table per kind of record) and the calendar of complete periods.
 3. Compute each metric into a staging table, one INSERT … SELECT per metric and kind of period.
 4. In one transaction: upsert the staged figures keyed by metric, period and LIT, delete figures in
@@ -22,7 +22,6 @@ from caseload import selectors as caseload_selectors
 
 logger = logging.getLogger(__name__)
 
-LOCK_TIMEOUT = datetime.timedelta(minutes=15)
 RECENT_DAYS = 62  # the nightly run always recomputes the last two months, changed or not
 
 FACTS = {f"benefits_{name}_facts": facts for name, facts in selectors.FACTS.items()}
@@ -91,11 +90,7 @@ def recompute(*, trigger, full=False, since=None, actor=None, today=None):
 
 
 def _claim(*, trigger, actor, now):
-    RecomputeRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - LOCK_TIMEOUT).update(
-        status=RunStatus.ABANDONED,
-        finished_at=now,
-        error=f"No sign of life for {LOCK_TIMEOUT.seconds // 60} minutes: the worker stopped. Figures unchanged.",
-    )
+    RecomputeRun.objects.abandon_stale(now)
     try:
         with transaction.atomic():
             return RecomputeRun.objects.create(trigger=trigger, started_by=actor, started_at=now, heartbeat_at=now)

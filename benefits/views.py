@@ -3,6 +3,7 @@
 import csv
 import io
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from openpyxl import Workbook
 from benefits import metrics, reports, selectors, tasks
 from benefits.forms import DashboardFilterForm, FigureForm
 from ocit import audit
+from ocit.errors import Unavailable
 from ocit.roles import can, requires
 
 
@@ -198,7 +200,13 @@ def export(request, view, file_format):
 @require_POST
 @requires("benefits.recompute")
 def recompute(request):
-    tasks.recompute_request(actor=request.user, full=request.POST.get("scope") == "full", trigger="dashboard")
+    try:
+        tasks.recompute_request(actor=request.user, full=request.POST.get("scope") == "full", trigger="dashboard")
+    except Unavailable as down:
+        if request.htmx:  # swapped into the page (htmx swaps only successful answers), the reason shown in place
+            return render(request, "benefits/_freshness.html", {**_freshness(request), "unavailable": down.message})
+        messages.error(request, down.message)
+        return redirect("benefits:dashboard")
     if request.htmx:
         return recompute_progress(request)
     return redirect("benefits:dashboard")

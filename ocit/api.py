@@ -1,6 +1,9 @@
 """Shared pieces of the REST API."""
 
+from http import HTTPStatus
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
@@ -11,17 +14,45 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from ocit import audit
 from ocit.errors import DomainError
 
+PROBLEM = "application/problem+json"
+FIELD_ERRORS = "Some fields are missing or wrong: see errors."
+
+
+def problem(status_code, detail="", **extensions):
+    """An error answer as problem details (RFC 9457): type, title, status and detail, then extension members —
+    `errors` ({field: [messages]}) for bad input, the current state for a conflict."""
+    body = {"type": "about:blank", "title": HTTPStatus(status_code).phrase, "status": status_code}
+    if detail:
+        body["detail"] = str(detail)
+    return {**body, **extensions}
+
+
+def problem_response(status_code, detail="", **extensions):
+    """The same, for a view outside DRF (the error pages, middleware)."""
+    return JsonResponse(problem(status_code, detail, **extensions), status=status_code, content_type=PROBLEM)
+
 
 def exception_handler(exc, context):
-    """Model validation errors become 400 with field errors; domain conflicts 409 — never a 500."""
+    """Every error is problem details: model validation errors 400 with field errors, domain conflicts 409, an
+    unavailable service 503 — never a 500 for bad input."""
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         if "__all__" in errors:
             errors["non_field_errors"] = errors.pop("__all__")
         exc = ValidationError(errors)
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.http_status)
-    return drf_exception_handler(exc, context)
+        return Response(problem(exc.http_status, exc.message, **exc.details), exc.http_status, content_type=PROBLEM)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # not an API error: the 500 handler answers, as problem details too
+    data = response.data
+    if isinstance(data, dict) and set(data) == {"detail"}:
+        response.data = problem(response.status_code, data["detail"])
+    else:
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        response.data = problem(response.status_code, FIELD_ERRORS, errors=errors)
+    response.content_type = PROBLEM
+    return response
 
 
 class AccessLoggedRetrieveMixin:
@@ -79,4 +110,49 @@ def idempotency_key_header(result, generator, request, public):
             }
         )
         operation.setdefault("responses", {})["422"] = {"description": "The key was used for a different request."}
+    return result
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "Problem details (RFC 9457). A 400 lists the field errors in `errors`; a 409 adds the record's "
+    "current state.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "{field: [messages]}",
+            "additionalProperties": {},
+        },
+    },
+    "required": ["type", "title", "status"],
+    "additionalProperties": {},
+}
+ERRORS = {
+    "400": "Bad input: the fields at fault in `errors`.",
+    "403": "Not signed in, or not allowed to do this.",
+    "404": "Not found, or not a record this user may see.",
+}
+WRITE_ERRORS = {"409": "The record changed since it was read, or the move is not allowed from its state."}
+
+
+def error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents the errors it can answer (400, 403, 404; a
+    write 409 too), each as problem details (`application/problem+json`), as `exception_handler` sends them."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            expected = {**ERRORS, **(WRITE_ERRORS if method != "get" else {})}
+            for code, description in expected.items():
+                responses.setdefault(code, {"description": description})
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
+                    response["content"] = content
     return result

@@ -19,3 +19,9 @@ class Conflict(DomainError):
     """The record changed since the user opened it, or the move is not allowed from its current state."""
 
     http_status = status.HTTP_409_CONFLICT
+
+
+class Unavailable(DomainError):
+    """Something the request needs (the task queue) is not answering: nothing was done; try again later."""
+
+    http_status = status.HTTP_503_SERVICE_UNAVAILABLE

@@ -13,9 +13,10 @@ import datetime
 import hashlib
 
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
+from ocit.api import problem_response
 from ocit.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -50,7 +51,7 @@ def _replay(stored):
 def _refused(request):
     message = "This key was already used for a different request: send a new key with each new request."
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message, HEADER: [message]}, status=422)
+        return problem_response(422, message, errors={HEADER: [message]})
     return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
 
 

@@ -43,3 +43,8 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
+
+handler400 = "ocit.views.bad_request"
+handler403 = "ocit.views.permission_denied"
+handler404 = "ocit.views.page_not_found"
+handler500 = "ocit.views.server_error"

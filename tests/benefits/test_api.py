@@ -96,7 +96,7 @@ def test_bad_filters_are_a_400_with_field_errors(client, board_member, figures):
     client.force_login(board_member)
     response = client.get(f"{API}/metrics/admissions_avoided/values/", {"period": "fortnight", "date_from": "soon"})
     assert response.status_code == 400
-    assert set(response.json()) == {"period", "date_from"}
+    assert set(response.json()["errors"]) == {"period", "date_from"}
 
 
 def test_an_unknown_metric_is_a_404(client, board_member):

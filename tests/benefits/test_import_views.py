@@ -330,7 +330,7 @@ def test_input_the_api_cannot_read_is_a_400_with_field_errors(admin_client, body
     response = post_json(admin_client, body)
 
     assert response.status_code == 400
-    assert reason in response.json()[field][0]
+    assert reason in response.json()["errors"][field][0]
     assert ExternalMeasure.objects.count() == 0
 
 
@@ -338,7 +338,7 @@ def test_an_unreadable_upload_is_a_400_on_the_file_field(admin_client):
     response = admin_client.post(API, {"file": SimpleUploadedFile("m.csv", "measure,date,value\n".encode("utf-16"))})
 
     assert response.status_code == 400
-    assert "not a UTF-8 text file" in response.json()["file"][0]
+    assert "not a UTF-8 text file" in response.json()["errors"]["file"][0]
 
 
 def test_malformed_json_is_a_400(admin_client):
@@ -370,4 +370,4 @@ def test_a_bad_filter_is_a_400(admin_client):
     response = admin_client.get(API, {"measure": "sunshine", "date_from": "yesterday"})
 
     assert response.status_code == 400
-    assert set(response.json()) == {"measure", "date_from"}
+    assert set(response.json()["errors"]) == {"measure", "date_from"}

@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from benefits import metrics, selectors, services
-from benefits.models import ExternalMeasure, MetricValue, RecomputeRun, RunStatus
+from benefits.models import HEARTBEAT_TIMEOUT, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
 from benefits.services import AlreadyRunning
 from benefits.tasks import recompute_benefits_task
 from caseload.models import Episode, EpisodeStatus, PackageStage, Sequel, Service, Source
@@ -239,7 +239,7 @@ def test_a_metric_whose_sql_fails_leaves_the_figures_and_records_the_database_er
 
 def test_a_killed_workers_run_is_marked_abandoned_by_the_next_run(db):
     records()
-    long_ago = timezone.now() - services.LOCK_TIMEOUT - datetime.timedelta(minutes=1)
+    long_ago = timezone.now() - HEARTBEAT_TIMEOUT - datetime.timedelta(minutes=1)
     killed = RecomputeRun.objects.create(trigger="nightly", started_at=long_ago, heartbeat_at=long_ago, steps_done=3)
 
     run = recompute(full=True)
@@ -275,7 +275,7 @@ def test_a_run_taken_over_by_another_worker_saves_nothing_and_stays_abandoned(db
 
 def test_a_run_showing_signs_of_life_keeps_the_lock(db):
     alive = RecomputeRun.objects.create(
-        trigger="nightly", heartbeat_at=timezone.now() - services.LOCK_TIMEOUT + datetime.timedelta(minutes=1)
+        trigger="nightly", heartbeat_at=timezone.now() - HEARTBEAT_TIMEOUT + datetime.timedelta(minutes=1)
     )
 
     with pytest.raises(AlreadyRunning) as refused:
@@ -516,8 +516,9 @@ def test_a_real_worker_runs_the_nightly_task_against_the_test_database(transacti
     received = timezone.now() - datetime.timedelta(days=20)
     factories.EpisodeFactory(patient=person, received_at=received)
     log = tmp_path / "worker.log"
-    with celery_worker(log) as queue:
-        result = celery_app.send_task(NIGHTLY["task"], kwargs=NIGHTLY["kwargs"], queue=queue)
+    with celery_worker(log) as (queue, _):
+        # The app ignores results; this test asks for the answer to wait on it.
+        result = celery_app.send_task(NIGHTLY["task"], kwargs=NIGHTLY["kwargs"], queue=queue, ignore_result=False)
         assert not isinstance(result, EagerResult)
         try:
             answer = result.get(timeout=120)

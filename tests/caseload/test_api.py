@@ -159,7 +159,7 @@ def test_a_patient_is_created_from_an_nhs_number_typed_with_spaces(as_user, team
 )
 def test_bad_patient_details_are_a_400_naming_the_field(as_user, teams, overrides, field):
     response = send(as_user("coordinator"), "post", f"{API}/patients/", new_patient(**overrides))
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert not Patient.objects.filter(given_name="Edna").exists()
 
 
@@ -181,7 +181,7 @@ def test_a_confirmed_non_duplicate_is_created(as_user, patient):
 
 def test_updating_a_patient_needs_the_version(as_user, patient):
     response = send(as_user("practitioner"), "patch", f"{API}/patients/{patient.pk}/", {"phone": "024 7600 0000"})
-    assert response.status_code == 400 and "version" in response.json()
+    assert response.status_code == 400 and "version" in response.json()["errors"]
 
 
 def test_a_stale_patient_version_is_a_409_with_the_current_values(as_user, patient, coordinator):
@@ -286,7 +286,7 @@ def test_closing_records_the_sequel_and_goal_outcomes(as_user, active_episode, g
 def test_closing_without_a_sequel_is_a_400_and_changes_nothing(as_user, active_episode):
     url = f"{API}/episodes/{active_episode.pk}/close/"
     response = send(as_user("practitioner"), "post", url, closing(active_episode.version, sequel=""))
-    assert response.status_code == 400 and "sequel" in response.json()
+    assert response.status_code == 400 and "sequel" in response.json()["errors"]
     active_episode.refresh_from_db()
     assert active_episode.status == EpisodeStatus.ACTIVE
 
@@ -295,7 +295,7 @@ def test_goal_outcomes_must_be_keyed_by_goal_id(as_user, active_episode):
     url = f"{API}/episodes/{active_episode.pk}/close/"
     data = closing(active_episode.version, goal_outcomes={"breakfast": "achieved"})
     response = send(as_user("practitioner"), "post", url, data)
-    assert response.status_code == 400 and "goal_outcomes" in response.json()
+    assert response.status_code == 400 and "goal_outcomes" in response.json()["errors"]
 
 
 def test_closing_a_closed_episode_is_a_409_with_the_allowed_moves(as_user, active_episode, practitioner):
@@ -340,7 +340,7 @@ def test_allocating_outside_the_team_or_to_an_inactive_user_is_a_400(as_user, ep
     )
     url = f"{API}/episodes/{episode.pk}/allocations/"
     response = send(as_user("coordinator"), "post", url, {"practitioner": staff.pk})
-    assert response.status_code == 400 and "practitioner" in response.json()
+    assert response.status_code == 400 and "practitioner" in response.json()["errors"]
     assert not Allocation.objects.exists()
 
 
@@ -385,7 +385,7 @@ def test_a_contact_before_the_episode_started_is_a_400(as_user, active_episode):
     at = active_episode.received_at - HOUR
     url = f"{API}/episodes/{active_episode.pk}/contacts/"
     response = send(as_user("practitioner"), "post", url, {"at": at, "duration_minutes": 30})
-    assert response.status_code == 400 and "at" in response.json()
+    assert response.status_code == 400 and "at" in response.json()["errors"]
     assert not Contact.objects.exists()
 
 

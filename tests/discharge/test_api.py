@@ -225,13 +225,13 @@ def test_lit_staff_admit_a_patient_by_id(as_user, patient, ward_b):
 def test_bad_admissions_are_a_400_naming_the_field(as_user, patient, ward_b, overrides, field):
     data = admission(**{"nhs_number": patient.nhs_number, **overrides})
     response = send(as_user("ward_nurse"), "post", f"{API}/spells/", data)
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert not Spell.objects.exists()
 
 
 def test_an_admission_needs_the_patient(as_user, ward_a):
     response = send(as_user("ward_nurse"), "post", f"{API}/spells/", admission())
-    assert response.status_code == 400 and "patient" in response.json()
+    assert response.status_code == 400 and "patient" in response.json()["errors"]
 
 
 def test_a_second_open_spell_is_a_409(as_user, spell, patient):
@@ -259,14 +259,14 @@ def test_the_lit_records_the_pathway_decided_on(as_user, spell):
 def test_an_edd_before_admission_is_a_400(as_user, spell):
     data = {"version": spell.version, "expected_discharge_on": str(today() - 30 * DAY)}
     response = send(as_user("ward_nurse"), "patch", spell_url(spell), data)
-    assert response.status_code == 400 and "expected_discharge_on" in response.json()
+    assert response.status_code == 400 and "expected_discharge_on" in response.json()["errors"]
     spell.refresh_from_db()
     assert spell.expected_discharge_on is None and spell.version == 1
 
 
 def test_changing_a_spell_needs_the_version(as_user, spell):
     response = send(as_user("ward_nurse"), "patch", spell_url(spell), {"clinical_criteria": "Mobile"})
-    assert response.status_code == 400 and "version" in response.json()
+    assert response.status_code == 400 and "version" in response.json()["errors"]
 
 
 def test_a_stale_spell_version_is_a_409_with_the_current_values(as_user, spell, coordinator):
@@ -292,7 +292,7 @@ def test_ward_staff_who_transfer_a_patient_away_no_longer_see_them(as_user, spel
 
 def test_a_transfer_to_the_same_ward_is_a_400(as_user, spell):
     response = send(as_user("ward_nurse"), "post", spell_url(spell, "transfer/"), {"ward": "W10"})
-    assert response.status_code == 400 and "ward" in response.json()
+    assert response.status_code == 400 and "ward" in response.json()["errors"]
 
 
 # Criteria to reside and delays ----------------------------------------------------------------------
@@ -310,7 +310,7 @@ def test_recording_no_criteria_to_reside_sets_the_discharge_ready_date(as_user, 
 def test_a_discharge_ready_date_before_admission_or_in_the_future_is_a_400(as_user, spell, days):
     data = {"started_on": str(today() + days * DAY)}
     response = send(as_user("ward_nurse"), "post", spell_url(spell, "nctr-periods/"), data)
-    assert response.status_code == 400 and "started_on" in response.json()
+    assert response.status_code == 400 and "started_on" in response.json()["errors"]
     assert not NctrPeriod.objects.exists()
 
 
@@ -331,7 +331,7 @@ def test_meeting_the_criteria_again_ends_the_period_and_its_delay(as_user, nctr,
 def test_ending_a_period_before_it_started_is_a_400(as_user, nctr):
     data = {"ended_on": str(nctr.started_on - DAY)}
     response = send(as_user("ward_nurse"), "post", spell_url(nctr.spell, f"nctr-periods/{nctr.pk}/end/"), data)
-    assert response.status_code == 400 and "ended_on" in response.json()
+    assert response.status_code == 400 and "ended_on" in response.json()["errors"]
     assert NctrPeriod.objects.get().ended_on is None
 
 
@@ -352,7 +352,7 @@ def test_a_delay_reason_is_recorded(as_user, nctr):
 @pytest.mark.parametrize(("reason", "field"), [("housing", "reason"), ("no-such-reason", "reason")])
 def test_a_delay_without_a_discharge_ready_date_or_a_known_reason_is_a_400(as_user, spell, reason, field):
     response = send(as_user("ward_nurse"), "post", spell_url(spell, "delays/"), {"reason": reason})
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert not Delay.objects.exists()
 
 
@@ -420,7 +420,7 @@ def test_a_pathway_0_discharge_by_ward_staff_opens_no_episode(as_user, nctr):
 def test_bad_discharges_are_a_400_and_change_nothing(as_user, nctr, overrides, field):
     data = {key: value for key, value in discharge(nctr.spell, **overrides).items() if value is not None}
     response = send(as_user("coordinator"), "post", spell_url(nctr.spell, "discharge/"), data)
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     spell = Spell.objects.get()
     assert spell.discharged_at is None and spell.version == nctr.spell.version
     assert NctrPeriod.objects.get().ended_on is None and not spell.ward_stays.get().ended_at

@@ -91,6 +91,6 @@ def test_the_api_records_the_follow_up_and_answers_400_with_the_field(client, pa
     client.force_login(coordinator)
     url = f"/api/v1/spells/{spell.pk}/follow-up/"
     refused = client.post(url, {"version": spell.version, "follow_up_91": "not_due"}, content_type="application/json")
-    assert refused.status_code == 400 and "follow_up_91" in refused.json()
+    assert refused.status_code == 400 and "follow_up_91" in refused.json()["errors"]
     answer = client.post(url, {"version": spell.version, "follow_up_91": "care_home"}, content_type="application/json")
     assert answer.status_code == 200 and answer.json()["follow_up_91"] == "care_home"

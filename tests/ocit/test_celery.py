@@ -42,8 +42,8 @@ def test_a_real_worker_runs_a_task_against_the_test_database(transactional_db, t
     assert not celery_app.conf.task_always_eager, "with REDIS_URL set, tasks must go through the broker"
     factories.UserFactory.create_batch(3, role="ward_staff")
     log = tmp_path / "worker.log"
-    with celery_worker(log) as queue:
-        result = active_staff_count_task.apply_async(kwargs={"role": "ward_staff"}, queue=queue)
+    with celery_worker(log) as (queue, _):
+        result = active_staff_count_task.apply_async(kwargs={"role": "ward_staff"}, queue=queue, ignore_result=False)
         assert not isinstance(result, EagerResult)
         try:
             count = result.get(timeout=60)

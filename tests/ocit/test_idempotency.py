@@ -64,7 +64,7 @@ def test_a_key_sent_with_a_different_request_is_refused(client, practitioner, ac
 
     response = client.post(url, contact(20), content_type="application/json", headers={"Idempotency-Key": key})
 
-    assert response.status_code == 422 and "Idempotency-Key" in response.json()
+    assert response.status_code == 422 and "Idempotency-Key" in response.json()["errors"]
     assert Contact.objects.count() == 1
 
 

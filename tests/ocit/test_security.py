@@ -103,3 +103,10 @@ def test_weak_passwords_are_rejected(password):
 
 def test_a_long_uncommon_password_is_accepted():
     assert validate_password("tangerine-bicycle-harbour") is None
+
+
+@pytest.mark.parametrize("url", ["/caseload/triage/", "/api/v1/patients/", "/dashboard/", "/healthz"])
+def test_nothing_sent_to_a_signed_in_user_is_cached(client, coordinator, url):
+    client.force_login(coordinator)
+    cache_control = client.get(url)["Cache-Control"]
+    assert "no-store" in cache_control and "private" in cache_control

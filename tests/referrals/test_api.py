@@ -168,8 +168,8 @@ def test_ward_staff_cannot_refer_from_another_wards_stay(as_user, spell, ward_b,
     response = send(client, "post", f"{API}/referrals/", new_referral(source="ward", spell=other_spell.pk))
     missing = send(client, "post", f"{API}/referrals/", new_referral(source="ward", spell=other_spell.pk + 1000))
     # The same answer as for a stay that does not exist: nothing leaks.
-    as_if_missing = missing.json()["spell"][0].replace(str(other_spell.pk + 1000), str(other_spell.pk))
-    assert response.status_code == 400 and response.json() == {"spell": [as_if_missing]}
+    as_if_missing = missing.json()["errors"]["spell"][0].replace(str(other_spell.pk + 1000), str(other_spell.pk))
+    assert response.status_code == 400 and response.json()["errors"] == {"spell": [as_if_missing]}
     assert not Referral.objects.exists()
 
 
@@ -261,14 +261,14 @@ def test_lit_staff_refer_a_new_patient(as_user, teams):
 def test_a_new_patient_with_bad_details_is_a_400_and_nothing_is_saved(as_user, teams, overrides, field):
     data = new_referral(new_patient=new_patient(**overrides))
     response = send(as_user("coordinator"), "post", f"{API}/referrals/", data)
-    assert response.status_code == 400 and field in response.json()["new_patient"]
+    assert response.status_code == 400 and field in response.json()["errors"]["new_patient"]
     assert not Patient.objects.exists() and not Referral.objects.exists()
 
 
 def test_a_new_patient_whose_referral_is_refused_is_not_saved(as_user, teams):
     data = new_referral(source="ward", new_patient=new_patient())
     response = send(as_user("coordinator"), "post", f"{API}/referrals/", data)
-    assert response.status_code == 400 and "spell" in response.json()
+    assert response.status_code == 400 and "spell" in response.json()["errors"]
     assert not Patient.objects.exists() and not Referral.objects.exists()
 
 
@@ -288,7 +288,7 @@ def test_ward_staff_cannot_add_a_new_patient(as_user, teams):
 def test_a_patient_without_an_nhs_number_cannot_be_referred(as_user, patient):
     Patient.objects.filter(pk=patient.pk).update(nhs_number=None, nhs_number_unknown_reason="Unconscious")
     response = send(as_user("coordinator"), "post", f"{API}/referrals/", new_referral(patient=patient.pk))
-    assert response.status_code == 400 and "NHS number" in response.json()["patient"][0]
+    assert response.status_code == 400 and "NHS number" in response.json()["errors"]["patient"][0]
 
 
 @pytest.mark.parametrize(
@@ -305,7 +305,7 @@ def test_a_patient_without_an_nhs_number_cannot_be_referred(as_user, patient):
 def test_bad_referrals_are_a_400_naming_the_field(as_user, patient, overrides, field):
     data = new_referral(**({"patient": patient.pk} if overrides else {}), **overrides)
     response = send(as_user("coordinator"), "post", f"{API}/referrals/", data)
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert not Referral.objects.exists()
 
 
@@ -347,7 +347,7 @@ def test_completing_an_undecided_referral_is_a_409_with_the_allowed_moves(as_use
 )
 def test_a_move_without_its_reason_is_a_400_naming_the_field(as_user, referral, action, field):
     response = send(as_user("coordinator"), "post", url(referral, action), {field: "  "})
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in response.json()["errors"]
     assert Referral.objects.get().status == ReferralStatus.RECEIVED
 
 

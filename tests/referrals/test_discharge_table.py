@@ -140,5 +140,5 @@ def test_the_api_answers_a_mismatch_with_400_and_the_field(client, spell, coordi
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "pathway" in response.json()
+    assert "pathway" in response.json()["errors"]
     assert Spell.objects.get(pk=spell.pk).discharged_at is None
