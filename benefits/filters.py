@@ -4,9 +4,10 @@ import django_filters
 
 from benefits.models import ExternalMeasure, ExternalMeasureKey, MetricValue, Period
 from caseload import selectors as caseload_selectors
+from ocit.filters import FilterSet
 
 
-class ExternalMeasureFilter(django_filters.FilterSet):
+class ExternalMeasureFilter(FilterSet):
     measure = django_filters.ChoiceFilter(choices=ExternalMeasureKey.choices, empty_label="All measures")
     date_from = django_filters.DateFilter(field_name="on", lookup_expr="gte", label="From (YYYY-MM-DD, inclusive)")
     date_to = django_filters.DateFilter(field_name="on", lookup_expr="lte", label="To (YYYY-MM-DD, inclusive)")
@@ -16,7 +17,7 @@ class ExternalMeasureFilter(django_filters.FilterSet):
         fields = ["measure", "date_from", "date_to"]
 
 
-class MetricValueFilter(django_filters.FilterSet):
+class MetricValueFilter(FilterSet):
     """A metric's figures: one kind of period, for one LIT (by its code) or, without `lit`, all of OCIT."""
 
     period = django_filters.ChoiceFilter(choices=Period.choices, empty_label=None, method="for_period")

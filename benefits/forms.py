@@ -6,11 +6,12 @@ from django.utils import timezone
 from benefits import reports
 from benefits.models import Period
 from caseload import selectors as caseload_selectors
+from ocit.bounds import PlausibleInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(PlausibleInput, forms.Form):
     period = forms.ChoiceField(choices=Period.choices, required=False, label="Period")
     start = forms.DateField(required=False, label="From", widget=DATE)
     end = forms.DateField(required=False, label="To", widget=DATE)
@@ -39,7 +40,7 @@ class DashboardFilterForm(forms.Form):
         )
 
 
-class FigureForm(forms.Form):
+class FigureForm(PlausibleInput, forms.Form):
     """Which figure a drill-down shows: a metric's period (week or month, by its first day) and LIT."""
 
     period = forms.ChoiceField(choices=Period.choices)

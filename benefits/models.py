@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from caseload.models import Team
+from ocit.bounds import in_range, plausible_date
 
 
 class Period(models.TextChoices):
@@ -66,14 +67,19 @@ class Assumption(models.Model):
     """One value of an assumption from a date: the value in force on a day is the latest one before it."""
 
     key = models.CharField(max_length=40, choices=AssumptionKey.choices)
-    effective_from = models.DateField()
+    effective_from = models.DateField(
+        validators=[plausible_date],
+    )
     value = models.DecimalField(max_digits=12, decimal_places=2)
     source = models.CharField(max_length=200, blank=True, help_text="Where the figure comes from.")
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["key", "-effective_from"]
-        constraints = [models.UniqueConstraint(fields=["key", "effective_from"], name="one_assumption_value_per_day")]
+        constraints = [
+            in_range("assumption", "effective_from", moment=False),
+            models.UniqueConstraint(fields=["key", "effective_from"], name="one_assumption_value_per_day"),
+        ]
 
     def __str__(self):
         return f"{self.get_key_display()}: {self.value} from {self.effective_from:%d %b %Y}"
@@ -117,14 +123,19 @@ class ExternalMeasure(models.Model):
     """A daily figure the system cannot derive, imported from a CSV file."""
 
     measure = models.CharField(max_length=40, choices=ExternalMeasureKey.choices)
-    on = models.DateField()
+    on = models.DateField(
+        validators=[plausible_date],
+    )
     value = models.DecimalField(max_digits=12, decimal_places=2)
     imported_at = models.DateTimeField(default=timezone.now)
     imported_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
         ordering = ["measure", "on"]
-        constraints = [models.UniqueConstraint(fields=["measure", "on"], name="one_external_value_per_day")]
+        constraints = [
+            in_range("external_measure", "on", moment=False),
+            models.UniqueConstraint(fields=["measure", "on"], name="one_external_value_per_day"),
+        ]
 
     def __str__(self):
         return f"{self.get_measure_display()} on {self.on}: {self.value}"

@@ -22,6 +22,7 @@ from caseload import selectors as caseload_selectors
 
 logger = logging.getLogger(__name__)
 
+HISTORY_BEFORE_GO_LIVE = datetime.timedelta(days=5 * 365)  # the figures reach no further back than this
 RECENT_DAYS = 62  # the nightly run always recomputes the last two months, changed or not
 
 FACTS = {f"benefits_{name}_facts": facts for name, facts in selectors.FACTS.items()}
@@ -152,6 +153,9 @@ def _compute(*, run, start, today, now):
             for setting in PARALLEL:
                 cursor.execute(f"RESET {setting}")
         earliest = selectors.earliest_record_day()  # no periods before the first record: nothing to count yet
+        if earliest and live_from:
+            # Nor before the years the baselines and charts look back on, whatever date a record claims.
+            earliest = max(earliest, live_from - HISTORY_BEFORE_GO_LIVE)
         first = max(facts_from, earliest) if facts_from and earliest else earliest
         _days(cursor, assumptions, live_from=live_from, today=today)
         _calendar(cursor, assumptions, first=first, today=today)

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from benefits import metrics, reports, selectors, tasks
 from benefits.forms import DashboardFilterForm, FigureForm
-from ocit import audit
+from ocit import audit, exports
 from ocit.errors import Unavailable
 from ocit.roles import can, requires
 
@@ -176,6 +176,7 @@ def export(request, view, file_format):
             chosen = [metrics.BY_KEY[view]]
         header, rows = reports.export_rows(reports.series_for(filters, chosen), filters)
         name = f"ocit-{view}-{filters.period}-{filters.start}-to-{filters.end}"
+    header, rows = exports.row(header), [exports.row(values) for values in rows]
     if file_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -5,10 +5,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from caseload.models import Episode, EpisodeStatus, Goal, Patient, Priority, Service, Source, Team
+from ocit.filters import FilterSet
 from ocit.models import Discipline
 
 
-class PatientFilter(django_filters.FilterSet):
+class PatientFilter(FilterSet):
     lit = django_filters.ModelChoiceFilter(
         field_name="team", to_field_name="code", queryset=Team.objects.filter(is_active=True), label="LIT"
     )
@@ -19,7 +20,7 @@ class PatientFilter(django_filters.FilterSet):
         fields = ["lit", "postcode"]
 
 
-class EpisodeFilter(django_filters.FilterSet):
+class EpisodeFilter(FilterSet):
     lit = django_filters.ModelChoiceFilter(
         field_name="team",
         to_field_name="code",
@@ -56,7 +57,7 @@ class EpisodeFilter(django_filters.FilterSet):
         return queryset.filter(breached) if value else queryset.exclude(breached)
 
 
-class GoalFilter(django_filters.FilterSet):
+class GoalFilter(FilterSet):
     episode = django_filters.NumberFilter(field_name="episode_id")
     status = django_filters.ChoiceFilter(choices=Goal._meta.get_field("status").choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue")

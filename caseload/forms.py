@@ -20,6 +20,7 @@ from caseload.models import (
     Sex,
     Source,
 )
+from ocit.bounds import PlausibleInput
 from ocit.identifiers import normalise_nhs_number, normalise_postcode
 from ocit.models import Discipline
 
@@ -48,7 +49,7 @@ def _now():
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
-class NHSForm(forms.Form):
+class NHSForm(PlausibleInput, forms.Form):
     """Ids without Django's `id_` prefix (they are the error summary's anchors) and no browser validation:
     errors are shown the NHS way, by the server."""
 

@@ -2,6 +2,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ocit.bounds import (
+    EARLIEST_BIRTH,
+    LONG_TEXT,
+    NOTES,
+    LimitedTextField,
+    in_range,
+    plausible_birth,
+    plausible_date,
+    plausible_moment,
+)
 from ocit.identifiers import format_nhs_number, validate_nhs_number, validate_ods_code, validate_postcode
 from ocit.models import Discipline
 
@@ -54,7 +64,9 @@ class Patient(models.Model):
     nhs_number_unknown_reason = models.CharField(max_length=200, blank=True)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(
+        validators=[plausible_birth],
+    )
     sex = models.CharField(max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=8, validators=[validate_postcode])
@@ -78,11 +90,12 @@ class Patient(models.Model):
     class Meta:
         ordering = ["family_name", "given_name"]
         constraints = [
+            in_range("patient", "date_of_birth", moment=False, earliest=EARLIEST_BIRTH),
             models.CheckConstraint(
                 name="patient_nhs_number_or_reason",
                 condition=Q(nhs_number__isnull=False) | ~Q(nhs_number_unknown_reason=""),
                 violation_error_message="Give the NHS number, or say why it is not known.",
-            )
+            ),
         ]
         indexes = [
             models.Index(fields=["team", "family_name"], name="patient_team_name"),
@@ -205,23 +218,29 @@ class Episode(models.Model):
     service = models.CharField(max_length=32, choices=Service.choices)
     source = models.CharField(max_length=32, choices=Source.choices)
     priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.ROUTINE)
-    reason = models.TextField(blank=True, help_text="Why the person was referred.")
-    what_matters = models.TextField(blank=True, verbose_name="What matters to me")
+    reason = LimitedTextField(max_length=LONG_TEXT, blank=True, help_text="Why the person was referred.")
+    what_matters = LimitedTextField(max_length=NOTES, blank=True, verbose_name="What matters to me")
     discipline_needed = models.CharField(max_length=32, choices=Discipline.choices, blank=True)
-    received_at = models.DateTimeField(help_text="When the referral was received.")
+    received_at = models.DateTimeField(validators=[plausible_moment], help_text="When the referral was received.")
     response_standard = models.CharField(max_length=60)
     due_by = models.DateTimeField(
+        validators=[plausible_moment],
         null=True,
         blank=True,
         help_text="Received at plus the response standard for the service and priority, in elapsed time. Empty "
         "while the patient is still in hospital: a step-down episode's clock starts at discharge.",
     )
     first_contact_at = models.DateTimeField(
-        null=True, blank=True, help_text="The first attended face-to-face contact: it stops the response clock."
+        validators=[plausible_moment],
+        null=True,
+        blank=True,
+        help_text="The first attended face-to-face contact: it stops the response clock.",
     )
-    next_contact_on = models.DateField(null=True, blank=True, help_text="The next planned visit or call.")
+    next_contact_on = models.DateField(
+        validators=[plausible_date], null=True, blank=True, help_text="The next planned visit or call."
+    )
     status = models.CharField(max_length=24, choices=EpisodeStatus.choices, default=EpisodeStatus.AWAITING_ALLOCATION)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(validators=[plausible_moment], null=True, blank=True)
     closure_reason = models.CharField(max_length=200, blank=True)
     sequel = models.CharField(max_length=32, choices=Sequel.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -231,6 +250,11 @@ class Episode(models.Model):
     class Meta:
         ordering = ["-received_at"]
         constraints = [
+            in_range("episode", "received_at", moment=True),
+            in_range("episode", "due_by", moment=True),
+            in_range("episode", "first_contact_at", moment=True),
+            in_range("episode", "closed_at", moment=True),
+            in_range("episode", "next_contact_on", moment=False),
             models.UniqueConstraint(
                 fields=["patient", "service"],
                 condition=~Q(status="closed"),
@@ -284,13 +308,15 @@ class Allocation(models.Model):
     practitioner = models.ForeignKey("ocit.User", on_delete=models.PROTECT, related_name="allocations")
     role = models.CharField(max_length=16, choices=AllocationRole.choices, default=AllocationRole.KEYWORKER)
     discipline = models.CharField(max_length=32, choices=Discipline.choices)
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(validators=[plausible_moment], default=timezone.now)
+    ended_at = models.DateTimeField(validators=[plausible_moment], null=True, blank=True)
     allocated_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
+            in_range("allocation", "started_at", moment=True),
+            in_range("allocation", "ended_at", moment=True),
             models.UniqueConstraint(
                 fields=["episode"],
                 condition=Q(ended_at__isnull=True, role="keyworker"),
@@ -328,13 +354,16 @@ class Goal(models.Model):
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="goals")
     text = models.CharField(max_length=300)
-    target_date = models.DateField(null=True, blank=True)
+    target_date = models.DateField(validators=[plausible_date], null=True, blank=True)
     status = models.CharField(max_length=16, choices=GoalStatus.choices, default=GoalStatus.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
+        constraints = [
+            in_range("goal", "target_date", moment=False),
+        ]
         ordering = ["target_date", "id"]
         indexes = [models.Index(fields=["episode", "status"], name="goal_episode_status")]
 
@@ -359,25 +388,26 @@ class Contact(models.Model):
     """A visit or call, attended or not."""
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="contacts")
-    at = models.DateTimeField(verbose_name="When")
+    at = models.DateTimeField(validators=[plausible_moment], verbose_name="When")
     practitioner = models.ForeignKey("ocit.User", on_delete=models.PROTECT, related_name="contacts")
     discipline = models.CharField(max_length=32, choices=Discipline.choices)
     attended = models.BooleanField(default=True)
     not_attended_reason = models.CharField(max_length=200, blank=True)
     location = models.CharField(max_length=16, choices=ContactLocation.choices, default=ContactLocation.HOME)
     duration_minutes = models.PositiveIntegerField()
-    notes = models.TextField(blank=True)
+    notes = LimitedTextField(max_length=NOTES, blank=True)
     recorded_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-at", "-id"]
         constraints = [
+            in_range("contact", "at", moment=True),
             models.CheckConstraint(
                 name="unattended_contact_has_reason",
                 condition=Q(attended=True) | ~Q(not_attended_reason=""),
                 violation_error_message="Say why the contact did not happen.",
-            )
+            ),
         ]
         indexes = [models.Index(fields=["episode", "at"], name="contact_episode_at")]
 
@@ -404,7 +434,9 @@ class CarePackage(models.Model):
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="packages")
     stage = models.CharField(max_length=8, choices=PackageStage.choices)
-    effective_on = models.DateField()
+    effective_on = models.DateField(
+        validators=[plausible_date],
+    )
     hours_per_week = models.DecimalField(max_digits=5, decimal_places=2)
     calls_per_day = models.PositiveSmallIntegerField()
     carers_per_call = models.PositiveSmallIntegerField()
@@ -415,6 +447,7 @@ class CarePackage(models.Model):
     class Meta:
         ordering = ["effective_on", "id"]
         constraints = [
+            in_range("care_package", "effective_on", moment=False),
             models.UniqueConstraint(
                 fields=["episode", "stage"],
                 condition=Q(stage__in=["start", "end"]),
@@ -431,10 +464,15 @@ class CarePackage(models.Model):
 class Equipment(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="equipment")
     item = models.CharField(max_length=120)
-    provided_on = models.DateField()
+    provided_on = models.DateField(
+        validators=[plausible_date],
+    )
     recorded_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
+        constraints = [
+            in_range("equipment", "provided_on", moment=False),
+        ]
         ordering = ["provided_on", "id"]
         verbose_name_plural = "equipment"
 

@@ -5,9 +5,10 @@ from django.db.models import Exists, OuterRef
 
 from caseload.models import Team
 from discharge.models import NctrPeriod, Pathway, Spell
+from ocit.filters import FilterSet
 
 
-class SpellFilter(django_filters.FilterSet):
+class SpellFilter(FilterSet):
     ward = django_filters.CharFilter(field_name="ward__code", label="Ward (code)")
     open = django_filters.BooleanFilter(field_name="discharged_at", lookup_expr="isnull", label="Still in hospital")
     nctr = django_filters.BooleanFilter(method="filter_nctr", label="No criteria to reside now")

@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from caseload.models import FollowUp, Patient
+from ocit.bounds import NOTES, LimitedTextField, in_range, plausible_date, plausible_moment
 
 
 class Ward(models.Model):
@@ -47,13 +48,17 @@ class Spell(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="spells")
     ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="spells", help_text="The current ward.")
-    admitted_at = models.DateTimeField()
+    admitted_at = models.DateTimeField(
+        validators=[plausible_moment],
+    )
     admission_method = models.CharField(
         max_length=16, choices=AdmissionMethod.choices, default=AdmissionMethod.EMERGENCY
     )
-    expected_discharge_on = models.DateField(null=True, blank=True, verbose_name="Expected date of discharge (EDD)")
-    clinical_criteria = models.TextField(blank=True, verbose_name="Clinical criteria for discharge")
-    discharged_at = models.DateTimeField(null=True, blank=True)
+    expected_discharge_on = models.DateField(
+        validators=[plausible_date], null=True, blank=True, verbose_name="Expected date of discharge (EDD)"
+    )
+    clinical_criteria = LimitedTextField(max_length=NOTES, blank=True, verbose_name="Clinical criteria for discharge")
+    discharged_at = models.DateTimeField(validators=[plausible_moment], null=True, blank=True)
     destination = models.CharField(max_length=24, choices=Destination.choices, blank=True)
     pathway = models.PositiveSmallIntegerField(choices=Pathway.choices, null=True, blank=True)
     follow_up_91 = models.CharField(
@@ -70,6 +75,9 @@ class Spell(models.Model):
     class Meta:
         ordering = ["-admitted_at"]
         constraints = [
+            in_range("spell", "admitted_at", moment=True),
+            in_range("spell", "discharged_at", moment=True),
+            in_range("spell", "expected_discharge_on", moment=False),
             models.UniqueConstraint(
                 fields=["patient"],
                 condition=Q(discharged_at__isnull=True),
@@ -102,12 +110,16 @@ class WardStay(models.Model):
 
     spell = models.ForeignKey(Spell, on_delete=models.PROTECT, related_name="ward_stays")
     ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="stays")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(
+        validators=[plausible_moment],
+    )
+    ended_at = models.DateTimeField(validators=[plausible_moment], null=True, blank=True)
 
     class Meta:
         ordering = ["started_at", "id"]
         constraints = [
+            in_range("ward_stay", "started_at", moment=True),
+            in_range("ward_stay", "ended_at", moment=True),
             models.UniqueConstraint(
                 fields=["spell"], condition=Q(ended_at__isnull=True), name="one_current_ward_per_spell"
             ),
@@ -125,8 +137,10 @@ class NctrPeriod(models.Model):
     """A period with no criteria to reside. The discharge ready date is the start of the latest one."""
 
     spell = models.ForeignKey(Spell, on_delete=models.PROTECT, related_name="nctr_periods")
-    started_on = models.DateField(verbose_name="No criteria to reside from")
-    ended_on = models.DateField(null=True, blank=True, help_text="When the patient met the criteria again.")
+    started_on = models.DateField(validators=[plausible_date], verbose_name="No criteria to reside from")
+    ended_on = models.DateField(
+        validators=[plausible_date], null=True, blank=True, help_text="When the patient met the criteria again."
+    )
     recorded_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -134,6 +148,8 @@ class NctrPeriod(models.Model):
         ordering = ["started_on", "id"]
         verbose_name = "no-criteria-to-reside period"
         constraints = [
+            in_range("nctr_period", "started_on", moment=False),
+            in_range("nctr_period", "ended_on", moment=False),
             models.UniqueConstraint(
                 fields=["spell"],
                 condition=Q(ended_on__isnull=True),
@@ -170,8 +186,10 @@ class Delay(models.Model):
 
     spell = models.ForeignKey(Spell, on_delete=models.PROTECT, related_name="delays")
     reason = models.ForeignKey(DelayReason, on_delete=models.PROTECT, related_name="delays")
-    started_on = models.DateField()
-    ended_on = models.DateField(null=True, blank=True)
+    started_on = models.DateField(
+        validators=[plausible_date],
+    )
+    ended_on = models.DateField(validators=[plausible_date], null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -179,6 +197,8 @@ class Delay(models.Model):
     class Meta:
         ordering = ["started_on", "id"]
         constraints = [
+            in_range("delay", "started_on", moment=False),
+            in_range("delay", "ended_on", moment=False),
             models.UniqueConstraint(
                 fields=["spell"], condition=Q(ended_on__isnull=True), name="one_current_delay_reason_per_spell"
             ),

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ocit import audit
+from ocit.bounds import implausible
 from ocit.errors import DomainError
 
 PROBLEM = "application/problem+json"
@@ -79,6 +80,9 @@ def validated_input(serializer_class, request, **kwargs):
     """Check a request body's types and required fields; the service decides the rest."""
     serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
     serializer.is_valid(raise_exception=True)
+    errors = implausible(serializer.validated_data)
+    if errors:
+        raise ValidationError({name: [message] for name, message in errors.items()})
     return dict(serializer.validated_data)
 
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from caseload.models import Priority, Service, Source, Team
+from ocit.filters import FilterSet
 from referrals.models import Referral, ReferralStatus
 
 
@@ -13,7 +14,7 @@ def overdue():
     return Q(status=ReferralStatus.RECEIVED, decision_due_by__lt=timezone.now())
 
 
-class ReferralFilter(django_filters.FilterSet):
+class ReferralFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, empty_label="Any status")
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     lit = django_filters.ModelChoiceFilter(

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from caseload.models import Episode, Patient, Priority, Service, Source
 from discharge.models import Spell
+from ocit.bounds import LONG_TEXT, NOTES, LimitedTextField, in_range, plausible_moment
 
 
 class ReferralStatus(models.TextChoices):
@@ -49,14 +50,18 @@ class Referral(models.Model):
     referrer_name = models.CharField(max_length=150)
     referrer_role = models.CharField(max_length=100, blank=True)
     referrer_contact = models.CharField(max_length=150, blank=True, help_text="Phone, bleep or email.")
-    reason = models.TextField()
-    what_matters = models.TextField(blank=True, verbose_name="What matters to me")
+    reason = LimitedTextField(max_length=LONG_TEXT)
+    what_matters = LimitedTextField(max_length=NOTES, blank=True, verbose_name="What matters to me")
     requested_service = models.CharField(max_length=32, choices=Service.choices)
     urgency = models.CharField(max_length=16, choices=Priority.choices, default=Priority.ROUTINE)
-    received_at = models.DateTimeField()
-    decision_due_by = models.DateTimeField()
+    received_at = models.DateTimeField(
+        validators=[plausible_moment],
+    )
+    decision_due_by = models.DateTimeField(
+        validators=[plausible_moment],
+    )
     status = models.CharField(max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(validators=[plausible_moment], null=True, blank=True)
     decided_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decision_reason = models.CharField(
         max_length=300, blank=True, help_text="Why declined or withdrawn; where redirected."
@@ -64,7 +69,7 @@ class Referral(models.Model):
     redirected_to = models.CharField(max_length=150, blank=True)
     outcome = models.CharField(max_length=300, blank=True, help_text="Where the patient went instead.")
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals")
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(validators=[plausible_moment], null=True, blank=True)
     closed_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     raised_by = models.ForeignKey("ocit.User", on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -74,6 +79,10 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-received_at"]
         constraints = [
+            in_range("referral", "received_at", moment=True),
+            in_range("referral", "decision_due_by", moment=True),
+            in_range("referral", "decided_at", moment=True),
+            in_range("referral", "closed_at", moment=True),
             models.UniqueConstraint(
                 fields=["spell"],
                 condition=Q(status__in=["received", "accepted"]),

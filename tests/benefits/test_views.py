@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from benefits import reports
 from benefits.models import MetricValue, RecomputeRun, RunStatus
+from caseload.models import Team
 from tests import factories
 
 MONTHS = [datetime.date(2025, month, 1) for month in range(1, 13)]
@@ -175,6 +176,18 @@ def test_the_xlsx_export_holds_the_same_rows(client, board_member, figures):
         csv.reader(io.StringIO(get(client, board_member, "benefits:export_csv", "all", **RANGE).content.decode()))
     )
     assert sheet.max_row == len(csv_rows)
+
+
+def test_text_that_a_spreadsheet_would_run_goes_out_inert(client, board_member, figures):
+    team = figures  # Newfield House, which has figures of its own
+    Team.objects.filter(pk=team.pk).update(name='=HYPERLINK("http://example.test","Tile Hill")')
+    params = {**RANGE, "lit": team.pk}
+    rows = list(
+        csv.reader(io.StringIO(get(client, board_member, "benefits:export_csv", "all", **params).content.decode()))
+    )
+    sheet = load_workbook(io.BytesIO(get(client, board_member, "benefits:export_xlsx", "all", **params).content)).active
+    assert rows[1][3] == '\'=HYPERLINK("http://example.test","Tile Hill")'
+    assert sheet.cell(row=2, column=4).value == rows[1][3] and sheet.cell(row=2, column=4).data_type == "s"
 
 
 def test_the_plan_page_compares_each_year_to_date_with_its_plan(client, board_member, figures):
