@@ -18,7 +18,7 @@ from caseload import serializers as s
 from caseload.filters import EpisodeFilter, GoalFilter, PatientFilter
 from caseload.models import Allocation, AllocationRole, Contact, Goal
 from ocit import audit
-from ocit.api import BAD_INPUT, AccessLoggedRetrieveMixin, ReadWriteViewSet, validated_input
+from ocit.api import BAD_INPUT, AccessLogged, ReadWriteViewSet, validated_input
 from ocit.errors import Conflict
 from ocit.roles import Capability
 
@@ -39,7 +39,7 @@ class CaseloadAPI(ReadWriteViewSet):
 # Patients -------------------------------------------------------------------------------------------
 
 
-class PatientViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadAPI):
+class PatientViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
     """Patients on the shared caseload. Retrieving one writes an access-log row; a change needs the version read."""
 
     serializer_class = s.PatientSerializer
@@ -119,7 +119,7 @@ def _episodes(user):
     )
 
 
-class EpisodeViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadAPI):
+class EpisodeViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
     """Episodes on the shared caseload, with their current keyworker. Retrieving one writes an access-log row."""
 
     serializer_class = s.EpisodeSerializer
@@ -241,7 +241,7 @@ class ContactViewSet(EpisodePartAPI):
 # Goals ----------------------------------------------------------------------------------------------
 
 
-class GoalViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, CaseloadAPI):
+class GoalViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
     """What matters to me: goals of the episodes on the caseload. Retrieving one writes an access-log row."""
 
     serializer_class = s.GoalSerializer

@@ -75,6 +75,7 @@ def triage(request):
         _filter_data(request.GET, TRIAGE_FILTERS), queryset=selectors.triage_board(user=request.user)
     )
     page = Paginator(filters.qs, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.log_shown(request, page)
     can_allocate = can(request.user, "caseload.allocate")
     staff = selectors.allocatable_staff_by_team(teams={e.team_id for e in page}) if can_allocate else {}
     rows = [_triage_row(episode, staff.get(episode.team_id, [])) for episode in page]
@@ -139,6 +140,7 @@ def _card(episode, form=None, message=""):
 @requires("caseload.view")
 def mine(request):
     page = Paginator(selectors.my_caseload(user=request.user), MINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.log_shown(request, page)
     return render(
         request,
         "caseload/mine.html",
@@ -190,6 +192,7 @@ def team(request):
     filters = EpisodeFilter(data, queryset=selectors.team_caseload(user=request.user))
     lit = filters.form.cleaned_data.get("lit") if filters.is_valid() else None
     page = Paginator(filters.qs, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.log_shown(request, page)
     by_discipline = selectors.caseload_by_discipline(user=request.user, team=lit)
     return render(
         request,
@@ -220,6 +223,7 @@ def search(request):
             user=request.user, query=form.cleaned_data["q"], date_of_birth=form.cleaned_data["date_of_birth"]
         )
         page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        audit.log_shown(request, page, patient_id=lambda patient: patient.pk)
     return render(
         request,
         "caseload/search.html",

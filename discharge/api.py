@@ -18,7 +18,7 @@ from discharge import serializers as s
 from discharge.filters import SpellFilter
 from discharge.models import Delay, NctrPeriod
 from ocit import audit
-from ocit.api import BAD_INPUT, AccessLoggedRetrieveMixin, ReadWriteViewSet, validated_input
+from ocit.api import BAD_INPUT, AccessLogged, ReadWriteViewSet, validated_input
 from ocit.errors import Conflict
 from ocit.roles import Capability
 
@@ -60,7 +60,7 @@ def spells(user):
     )
 
 
-class SpellViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, DischargeAPI):
+class SpellViewSet(AccessLogged, mixins.ListModelMixin, DischargeAPI):
     """Hospital stays on the wards you may see, with what the ward board shows.
 
     Retrieving one writes an access-log row. A change needs the version read.

@@ -64,6 +64,8 @@ def spell_admit(
     clinical_criteria="",
     process="",
 ):
+    if actor is not None and actor.role == Role.WARD_STAFF and not actor.wards.filter(pk=ward.pk).exists():
+        raise ValidationError({"ward": ["Admit to one of your own wards."]})
     errors = {}
     if admitted_at > timezone.now() + CLOCK_SKEW:
         errors["admitted_at"] = ["The admission cannot be in the future."]
@@ -84,7 +86,8 @@ def spell_admit(
         with transaction.atomic():
             spell.save()
     except IntegrityError as error:
-        raise Conflict(f"{patient.full_name} is already in hospital: discharge the open stay first.") from error
+        # Naming nobody: the person admitting may not see the ward the patient is on.
+        raise Conflict("This patient is already in hospital: discharge the open stay first.") from error
     WardStay.objects.create(spell=spell, ward=ward, started_at=admitted_at)
     audit.record_create(obj=spell, actor=actor, patient_id=patient.pk, process=process)
     return spell

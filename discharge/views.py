@@ -75,6 +75,7 @@ def ward_board(request):
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else DEFAULT_SORT
     spells = selectors.open_spells_for(user=request.user, ward=ward).order_by(*SORTS[sort][1])
     page = Paginator(spells, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.log_shown(request, page)
     today = timezone.localdate()
     base = {"ward": ward.pk} if ward else {}
     columns = {

@@ -56,8 +56,9 @@ def exception_handler(exc, context):
     return response
 
 
-class AccessLoggedRetrieveMixin:
-    """Retrieving one record about a patient writes an access-log row, like opening it on screen."""
+class AccessLogged:
+    """A view of patient data writes access-log rows, like opening the record on screen: retrieving one record,
+    one row; listing them, one row for each record on the page, in one insert."""
 
     def patient_id_of(self, obj):
         return obj.patient_id
@@ -71,6 +72,16 @@ class AccessLoggedRetrieveMixin:
             via=f"API {request.get_full_path()}",
         )
         return Response(self.get_serializer(obj).data)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        audit.log_list_access(
+            actor=self.request.user,
+            objects=page if page is not None else queryset,
+            patient_id=self.patient_id_of,
+            via=f"API {self.request.get_full_path()}",
+        )
+        return page
 
 
 BAD_INPUT = OpenApiResponse(description="Field errors: {field: [messages]}.")

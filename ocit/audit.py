@@ -7,6 +7,7 @@ management commands pass `actor=None` and name the process instead.
 
 import datetime
 import decimal
+import operator
 import uuid
 
 from django.db import models
@@ -116,6 +117,11 @@ def log_list_access(*, actor, objects, patient_id, via, action=AccessAction.VIEW
         )
         for obj in objects
     )
+
+
+def log_shown(request, objects, patient_id=operator.attrgetter("patient_id")):
+    """Access-log rows for the records a page lists (one insert): a list of patients is a look at each of them."""
+    return log_list_access(actor=request.user, objects=objects, patient_id=patient_id, via=request.get_full_path())
 
 
 def log_bulk(*, model, count, process, reason):

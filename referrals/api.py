@@ -20,7 +20,7 @@ from caseload.serializers import DuplicateCandidateSerializer
 from discharge import api as discharge_api
 from discharge import selectors as discharge_selectors
 from discharge.serializers import DischargeResultSerializer, DischargeSerializer
-from ocit.api import BAD_INPUT, AccessLoggedRetrieveMixin, validated_input
+from ocit.api import BAD_INPUT, AccessLogged, validated_input
 from ocit.errors import Conflict
 from ocit.roles import Capability, can
 from referrals import selectors, services
@@ -47,7 +47,7 @@ PERMISSION_FOR_ACTION = {
 }
 
 
-class ReferralViewSet(AccessLoggedRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ReferralViewSet(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every referral into OCIT you may see: ward staff their own wards', LIT staff all of them.
 
     Retrieving one writes an access-log row.

@@ -164,6 +164,7 @@ def referral_raise(request, spell_id):
 @requires("referral.view")
 def referral_list(request):
     page = Paginator(selectors.referrals_for(user=request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.log_shown(request, page)
     now = timezone.now()
     rows = [{"referral": referral, "clock": decision_clock(referral, now)} for referral in page]
     return render(
@@ -215,6 +216,7 @@ def pull_list(request):
     spells = Paginator(selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE).get_page(
         request.GET.get("spells_page")
     )
+    audit.log_shown(request, [*referrals, *spells])
     today = timezone.localdate(now)
     return render(
         request,

@@ -44,6 +44,21 @@ def pytest_sessionfinish(session, exitstatus):
             session.exitstatus = 1
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The suite empties every table after a transactional test (TRUNCATE), audit tables included, which the
+    database otherwise refuses (ocit/migrations/0004): allow it on the test database, for every session."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"ALTER DATABASE \"{connection.settings_dict['NAME']}\" SET ocit.audit_truncate = 'allowed'"
+                )
+            connection.close()  # the next session starts with the setting
+
+
 # Reference data that data migrations put in place; transactional tests empty every table, so each
 # test that uses the database gets it back (the functions are idempotent).
 REFERENCE_DATA = [

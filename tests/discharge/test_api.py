@@ -4,6 +4,7 @@ import datetime
 import itertools
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from caseload.models import Episode
@@ -18,7 +19,7 @@ HOSPITAL_ROLES = ["ward_nurse", "practitioner", "coordinator"]
 NO_PATIENT_ROLES = ["board_member", "sysadmin"]
 # Any logged-in request: session and user read, then the session saved again for the idle time-out (3 in a test).
 PER_REQUEST_QUERIES = 2 + 3
-SPELL_LIST_QUERIES = PER_REQUEST_QUERIES + 2  # count, spells with patient, LIT, ward and discharge status
+SPELL_LIST_QUERIES = PER_REQUEST_QUERIES + 3  # count, spells with patient, LIT, ward and discharge status; access log
 
 
 @pytest.fixture
@@ -238,6 +239,22 @@ def test_a_second_open_spell_is_a_409(as_user, spell, patient):
     response = send(as_user("ward_nurse"), "post", f"{API}/spells/", admission(nhs_number=patient.nhs_number))
     assert response.status_code == 409 and "already in hospital" in response.json()["detail"]
     assert Spell.objects.count() == 1
+
+
+def test_the_refusal_of_an_admission_names_nobody(as_user, patient, ward_b, coordinator):
+    """A patient on another ward: the ward nurse who types their NHS number learns nothing about them."""
+    services.spell_admit(actor=coordinator, patient=patient, ward=ward_b, admitted_at=timezone.now() - DAY)
+    response = send(as_user("ward_nurse"), "post", f"{API}/spells/", admission(nhs_number=patient.nhs_number))
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert patient.family_name.upper() not in body.upper() and patient.given_name not in body and "W22" not in body
+
+
+def test_ward_staff_admit_only_to_their_own_wards_whatever_the_path(ward_nurse, patient, ward_b):
+    with pytest.raises(ValidationError) as refused:
+        services.spell_admit(actor=ward_nurse, patient=patient, ward=ward_b, admitted_at=timezone.now())
+    assert "ward" in refused.value.message_dict
+    assert not Spell.objects.exists()
 
 
 # Changing a spell -----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ NO_PATIENT_ROLES = ["board_member", "sysadmin"]
 DECISIONS = ["accept", "decline", "redirect", "complete"]
 # Any logged-in request: session and user read, then the session saved again for the idle time-out (3 in a test).
 PER_REQUEST_QUERIES = 2 + 3
-REFERRAL_LIST_QUERIES = PER_REQUEST_QUERIES + 2  # count, referrals with patient, LIT, stay, ward and decider
+REFERRAL_LIST_QUERIES = PER_REQUEST_QUERIES + 3  # count, referrals with patient, LIT, stay, ward, decider; access log
 
 
 @pytest.fixture
