@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DEBUG=true
 
-.PHONY: run test lint format assets bench install worker beat clean
+.PHONY: run test lint format assets bench fuzz install worker beat clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,7 @@ beat: install
 
 clean:
 	rm -rf $(VENV) node_modules ocit/static staticfiles db.sqlite3
+
+# schemathesis against a live server as each role (a throwaway PostgreSQL database; EXAMPLES per operation).
+fuzz: install
+	$(BIN)/python -m tests.fuzz --examples $(or $(EXAMPLES),30)

@@ -5,15 +5,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from benefits import imports, metrics, tasks
 from benefits import serializers as s
 from benefits.filters import ExternalMeasureFilter, MetricValueFilter
 from benefits.models import ExternalMeasure, MetricValue, RecomputeRun
-from ocit.api import ReadWriteViewSet, validated_input
+from ocit.api import PROBLEM, ReadWriteViewSet, problem, validated_input
 from ocit.errors import Conflict
+from ocit.pagination import Pagination
+from ocit.parsers import JSONParser
 from ocit.roles import Capability
 
 # External measures ----------------------------------------------------------------------------------
@@ -24,6 +26,7 @@ class ExternalMeasureViewSet(mixins.ListModelMixin, ReadWriteViewSet):
 
     serializer_class = s.ExternalMeasureSerializer
     filterset_class = ExternalMeasureFilter
+    parser_classes = [JSONParser, MultiPartParser]
     read_permission = Capability.of("dashboard.view")
     write_permission = Capability.of("benefits.import")
 
@@ -66,9 +69,8 @@ class ExternalMeasureViewSet(mixins.ListModelMixin, ReadWriteViewSet):
                 f"Fix them, or send confirm: true to import the {len(parsed.rows)} good "
                 f"row{'s' if len(parsed.rows) != 1 else ''} only."
             )
-            return Response(
-                {"detail": detail, "rows": rows, "good_rows": len(parsed.rows)}, status=status.HTTP_400_BAD_REQUEST
-            )
+            body = problem(status.HTTP_400_BAD_REQUEST, detail, rows=rows, good_rows=len(parsed.rows))
+            return Response(body, status=status.HTTP_400_BAD_REQUEST, content_type=PROBLEM)
         source = values["file"].name if field == "file" else "the API"
         result = imports.external_measures_import(actor=request.user, rows=parsed.rows, source=source)
         return Response(
@@ -102,6 +104,7 @@ class MetricViewSet(viewsets.ViewSet):
     permission_classes = [Capability.of("dashboard.view")]
     lookup_field = "key"
     lookup_value_regex = "[a-z0-9_]+"
+    pagination_class = None  # the catalogue is whole; each metric's values are paged (the action's own)
 
     @extend_schema(responses=s.MetricSerializer(many=True))
     def list(self, request):
@@ -120,14 +123,14 @@ class MetricViewSet(viewsets.ViewSet):
         ],
         responses=s.MetricValueSerializer(many=True),
     )
-    @action(detail=True)
+    @action(detail=True, pagination_class=Pagination)
     def values(self, request, key=None):
         metric = self._metric(key)
         rows = MetricValue.objects.filter(metric=metric.key).select_related("team").order_by("period_start")
         filterset = MetricValueFilter(request.query_params, queryset=rows, request=request)
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(filterset.qs, request, view=self)
         return paginator.get_paginated_response(s.MetricValueSerializer(page, many=True).data)
 

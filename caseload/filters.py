@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from caseload.models import Episode, EpisodeStatus, Goal, Patient, Priority, Service, Source, Team
-from ocit.filters import FilterSet
+from ocit.filters import BooleanFilter, FilterSet
 from ocit.models import Discipline
 
 
@@ -40,7 +40,7 @@ class EpisodeFilter(FilterSet):
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     patient = django_filters.NumberFilter(field_name="patient_id")
     practitioner = django_filters.NumberFilter(method="filter_practitioner", label="Practitioner (user id)")
-    breached = django_filters.BooleanFilter(method="filter_breached", label="Response standard breached")
+    breached = BooleanFilter(method="filter_breached", label="Response standard breached")
     received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
 
@@ -60,7 +60,7 @@ class EpisodeFilter(FilterSet):
 class GoalFilter(FilterSet):
     episode = django_filters.NumberFilter(field_name="episode_id")
     status = django_filters.ChoiceFilter(choices=Goal._meta.get_field("status").choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = BooleanFilter(method="filter_overdue")
 
     class Meta:
         model = Goal

@@ -182,6 +182,9 @@ class EpisodeSerializer(serializers.ModelSerializer):
     nhs_number = serializers.CharField(source="patient.nhs_number", read_only=True, allow_null=True)
     lit = serializers.SlugRelatedField(source="team", slug_field="code", read_only=True)
     keyworker = serializers.SerializerMethodField()
+    # Blank until set: the schema says so (DRF drops allow_blank from fields it makes read-only).
+    sequel = serializers.ChoiceField(choices=Sequel.choices, allow_blank=True, read_only=True)
+    discipline_needed = serializers.ChoiceField(choices=Discipline.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Episode

@@ -63,7 +63,7 @@ def _move(*, actor, episode, to):
         raise Conflict(
             f"An episode that is {episode.get_status_display().lower()} cannot become "
             f"{EpisodeStatus(to).label.lower()}.",
-            status=episode.status,
+            current_status=episode.status,
             allowed_moves=allowed,
         )
     if not can(actor, capability):
@@ -327,7 +327,7 @@ def episode_update(*, actor, episode, version, values):
     episode = _lock(Episode, episode.pk)
     _check_version(episode, version, _episode_snapshot)
     if not episode.is_open:
-        raise Conflict("This episode is closed: it cannot be changed.", status=episode.status)
+        raise Conflict("This episode is closed: it cannot be changed.", current_status=episode.status)
     values = dict(values)
     if values.get("next_contact_on") and values["next_contact_on"] < timezone.localdate():
         raise ValidationError({"next_contact_on": ["The next contact cannot be in the past."]})

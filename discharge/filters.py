@@ -5,13 +5,13 @@ from django.db.models import Exists, OuterRef
 
 from caseload.models import Team
 from discharge.models import NctrPeriod, Pathway, Spell
-from ocit.filters import FilterSet
+from ocit.filters import BooleanFilter, FilterSet
 
 
 class SpellFilter(FilterSet):
     ward = django_filters.CharFilter(field_name="ward__code", label="Ward (code)")
-    open = django_filters.BooleanFilter(field_name="discharged_at", lookup_expr="isnull", label="Still in hospital")
-    nctr = django_filters.BooleanFilter(method="filter_nctr", label="No criteria to reside now")
+    open = BooleanFilter(field_name="discharged_at", lookup_expr="isnull", label="Still in hospital")
+    nctr = BooleanFilter(method="filter_nctr", label="No criteria to reside now")
     pathway = django_filters.ChoiceFilter(choices=Pathway.choices, empty_label="Any pathway")
     lit = django_filters.ModelChoiceFilter(
         field_name="patient__team",

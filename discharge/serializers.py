@@ -48,6 +48,7 @@ class SpellSerializer(serializers.ModelSerializer):
     lit = serializers.SlugRelatedField(source="patient.team", slug_field="code", read_only=True)
     ward = serializers.SlugRelatedField(slug_field="code", read_only=True)
     ward_name = serializers.CharField(source="ward.name", read_only=True)
+    destination = serializers.ChoiceField(choices=Destination.choices, allow_blank=True, read_only=True)
     length_of_stay_days = serializers.SerializerMethodField()
     discharge_ready_on = serializers.DateField(
         read_only=True, allow_null=True, help_text="Discharge ready date: the start of the latest NCTR period."

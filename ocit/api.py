@@ -5,7 +5,7 @@ from http import HTTPStatus
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
@@ -25,6 +25,8 @@ def problem(status_code, detail="", **extensions):
     body = {"type": "about:blank", "title": HTTPStatus(status_code).phrase, "status": status_code}
     if detail:
         body["detail"] = str(detail)
+    clashes = body.keys() & extensions.keys()
+    assert not clashes, f"an extension member may not replace the problem's own: {sorted(clashes)}"
     return {**body, **extensions}
 
 
@@ -87,9 +89,63 @@ class AccessLogged:
 BAD_INPUT = OpenApiResponse(description="Field errors: {field: [messages]}.")
 
 
+def _wrong_json_type(field, value):
+    """The type a JSON value should have had for this field, or None when it has it (or is null)."""
+    if value is None:
+        return None
+    if isinstance(field, serializers.MultipleChoiceField):
+        expected = list
+    elif isinstance(field, serializers.ChoiceField):
+        expected = int if all(isinstance(key, int) for key in field.choices) else str
+    elif isinstance(field, serializers.BooleanField):
+        expected = bool
+    elif isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
+        expected = int
+    elif isinstance(field, serializers.DecimalField | serializers.FloatField):
+        expected = (int, float, str)
+    elif isinstance(
+        field, serializers.CharField | serializers.DateField | serializers.DateTimeField | serializers.SlugRelatedField
+    ):
+        expected = str
+    elif isinstance(field, serializers.ListField | serializers.ListSerializer):
+        expected = list
+    elif isinstance(field, serializers.DictField | serializers.Serializer):
+        expected = dict
+    else:
+        return None
+    if isinstance(value, bool) and expected is not bool:
+        return expected
+    return None if isinstance(value, expected) else expected
+
+
+JSON_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list", dict: "an object"}
+
+
+def json_type_errors(fields, data):
+    """{field: [message]} for every JSON value of the wrong type. DRF would quietly turn 0 into "0", "5" into 5
+    or "true" into True; the schema says what each field takes, and the API holds to it."""
+    errors = {}
+    for name, value in data.items() if isinstance(data, dict) else ():
+        field = fields.get(name)
+        if field is None or field.read_only:
+            continue
+        expected = _wrong_json_type(field, value)
+        if expected is not None:
+            errors[name] = [f"Send {JSON_NAMES.get(expected, 'a number')}."]
+        elif isinstance(field, serializers.Serializer) and isinstance(value, dict):
+            nested = json_type_errors(field.fields, value)
+            if nested:
+                errors[name] = nested
+    return errors
+
+
 def validated_input(serializer_class, request, **kwargs):
     """Check a request body's types and required fields; the service decides the rest."""
     serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    if request.content_type == "application/json":
+        errors = json_type_errors(serializer.fields, request.data)
+        if errors:
+            raise ValidationError(errors)
     serializer.is_valid(raise_exception=True)
     errors = implausible(serializer.validated_data)
     if errors:
@@ -150,6 +206,7 @@ ERRORS = {
     "400": "Bad input: the fields at fault in `errors`.",
     "403": "Not signed in, or not allowed to do this.",
     "404": "Not found, or not a record this user may see.",
+    "414": "The address is longer than 8,190 bytes (refused by the web server, still as problem details).",
 }
 WRITE_ERRORS = {"409": "The record changed since it was read, or the move is not allowed from its state."}
 
@@ -168,6 +225,11 @@ def error_responses(result, generator, request, public):
             for code, description in expected.items():
                 responses.setdefault(code, {"description": description})
             for code, response in responses.items():
-                if code.startswith(("4", "5")):
-                    response["content"] = content
+                if not code.startswith(("4", "5")):
+                    continue
+                # A documented error body keeps its own members, on top of the problem's.
+                schemas = [media["schema"] for media in response.get("content", {}).values() if "schema" in media]
+                response["content"] = (
+                    {PROBLEM: {"schema": {"allOf": [content[PROBLEM]["schema"], schemas[0]]}}} if schemas else content
+                )
     return result

@@ -22,6 +22,7 @@ from ocit.models import IdempotentRequest
 HEADER = "Idempotency-Key"
 FORM_FIELD = "form_token"
 KEPT_FOR = datetime.timedelta(days=1)
+LONGEST_KEY = 100
 LARGEST_ANSWER = 1024 * 1024  # an answer larger than this is not kept (and so not replayed)
 REPLAYED_HEADERS = ("Content-Type", "Location", "HX-Redirect", "HX-Trigger", "HX-Retarget", "HX-Reswap", "Vary")
 
@@ -33,7 +34,7 @@ def _key(request):
     if key is None:
         request.body  # noqa: B018 -- read first: the form is parsed from it, and the fingerprint needs it whole
         key = request.POST.get(FORM_FIELD)
-    return key.strip()[:100] if key and key.strip() else None
+    return key.strip() if key and key.strip() else None
 
 
 def _fingerprint(request):
@@ -63,6 +64,11 @@ class IdempotencyMiddleware:
         key = _key(request)
         if key is None:
             return self.get_response(request)
+        if len(key) > LONGEST_KEY:
+            message = f"Send a key of at most {LONGEST_KEY} characters."
+            if request.path.startswith("/api/"):
+                return problem_response(400, message, errors={HEADER: [message]})
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         fingerprint = _fingerprint(request)
         with transaction.atomic():
             try:

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from caseload.models import Priority, Service, Source, Team
-from ocit.filters import FilterSet
+from ocit.filters import BooleanFilter, FilterSet
 from referrals.models import Referral, ReferralStatus
 
 
@@ -27,7 +27,7 @@ class ReferralFilter(FilterSet):
     ward = django_filters.CharFilter(field_name="spell__ward__code", label="Ward (code)")
     urgency = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any urgency")
     requested_service = django_filters.ChoiceFilter(choices=Service.choices, empty_label="Any service")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Decision overdue")
+    overdue = BooleanFilter(method="filter_overdue", label="Decision overdue")
     patient = django_filters.NumberFilter(field_name="patient_id")
     spell = django_filters.NumberFilter(field_name="spell_id")
 

@@ -136,7 +136,7 @@ def _decide(*, actor, referral, to, values=None, process="", by_discharge=False)
             when = timezone.localtime(referral.decided_at or referral.updated_at)
             message += f" It was decided by {referral.decided_by} at {when:%H:%M}."
             decided["decided_by"] = str(referral.decided_by)
-        raise Conflict(message, status=referral.status, allowed_moves=allowed_moves(referral.status), **decided)
+        raise Conflict(message, current_status=referral.status, allowed_moves=allowed_moves(referral.status), **decided)
     capability, required = move
     if actor is not None and not by_discharge:
         if not can(actor, capability):
@@ -158,7 +158,7 @@ def _decide(*, actor, referral, to, values=None, process="", by_discharge=False)
         when = timezone.localtime(current.decided_at or current.updated_at)
         raise Conflict(
             f"This referral was already {current.get_status_display().lower()} by {who} at {when:%H:%M}.",
-            status=current.status,
+            current_status=current.status,
             decided_by=str(who),
             allowed_moves=allowed_moves(current.status),
         )

@@ -67,7 +67,7 @@ class RedisServer:
     def start(self):
         command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for_port(self.port)
+        wait_for_port(self.port)
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
@@ -84,7 +84,7 @@ def redis_server():
         server.stop()
 
 
-def _wait_for_port(port, timeout=30):
+def wait_for_port(port, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -93,20 +93,23 @@ def _wait_for_port(port, timeout=30):
     raise RuntimeError(f"nothing listening on port {port} after {timeout} s")
 
 
+def session_for(user):
+    """A session cookie and CSRF token for `user`, made in the database (the server must share SECRET_KEY)."""
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return {"session": session.session_key, "csrf": secrets.token_hex(16)}
+
+
 class LiveApp:
     """The web app under gunicorn, as in production: yields itself; `request` sends as a signed-in user."""
 
     def __init__(self, port, log):
         self.port, self.log = port, log
 
-    def session_for(self, user):
-        """A session cookie and CSRF token for `user`, made in the test database."""
-        session = SessionStore()
-        session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        session["_auth_user_hash"] = user.get_session_auth_hash()
-        session.create()
-        return {"session": session.session_key, "csrf": secrets.token_hex(16)}
+    session_for = staticmethod(session_for)
 
     def request(self, method, path, *, login=None, body=None, headers=None):
         """(status, headers, body text, seconds taken)."""
@@ -143,12 +146,13 @@ def live_app(log, workers=2, **env):
         **env,
     }
     command = [
-        sys.executable, "-m", "gunicorn", "ocit.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        sys.executable, "-m", "gunicorn", "-c", "python:ocit.gunicorn_conf", "ocit.wsgi",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
     ]  # fmt: skip
     with log.open("a") as output:
         server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        _wait_for_port(port)
+        wait_for_port(port)
         yield LiveApp(port, log)
     finally:
         _stop(server)

@@ -113,3 +113,47 @@ def test_a_recompute_reaches_no_further_back_than_its_window_before_go_live(db, 
     recompute(trigger="command", full=True)
     first = MetricValue.objects.order_by("period_start").values_list("period_start", flat=True).first()
     assert first is not None and first >= datetime.date(2019, 6, 1)  # go-live 1 July 2024, five years back
+
+
+def test_a_json_value_of_the_wrong_type_is_named_not_converted(client, coordinator, patient):
+    client.force_login(coordinator)
+    data = {"patient": str(patient.pk), "service": "ucr", "source": "gp", "priority": 3, "received_at": 20240101}
+    errors = errors_of(client.post(f"{API}/episodes/", data, content_type="application/json"))
+    assert errors == {
+        "patient": ["Send a whole number."],
+        "priority": ["Send text."],
+        "received_at": ["Send text."],
+    }
+    assert not Episode.objects.exists()
+
+
+def test_a_filter_sent_empty_or_not_true_or_false_is_a_field_error(client, coordinator, episode):
+    client.force_login(coordinator)
+    assert "Give a value" in errors_of(client.get(f"{API}/episodes/", {"received_before": ""}))["received_before"][0]
+    assert errors_of(client.get(f"{API}/episodes/", {"breached": "perhaps"}))["breached"] == ["Enter true or false."]
+    assert client.get(f"{API}/episodes/", {"breached": "false"}).json()["count"] == 1
+    assert client.get(f"{API}/episodes/", {"breached": "true"}).json()["count"] == 0
+    # A page's own form sends its empty fields: that is no filter, not an error.
+    assert client.get(reverse("caseload:team"), {"received_before": "", "breached": ""}).status_code == 200
+
+
+def test_an_idempotency_key_too_long_to_keep_is_refused_not_cut(client, practitioner, episode):
+    client.force_login(practitioner)
+    data = {"at": timezone.now().isoformat(), "duration_minutes": 30, "location": "home", "notes": "Visit."}
+    url = f"{API}/episodes/{episode.pk}/contacts/"
+    response = client.post(url, data, content_type="application/json", headers={"Idempotency-Key": "k" * 101})
+    assert response.status_code == 400
+    assert response.json()["errors"]["Idempotency-Key"] == ["Send a key of at most 100 characters."]
+    assert not Contact.objects.exists()
+    response = client.post(url, data, content_type="application/json", headers={"Idempotency-Key": "k" * 100})
+    assert response.status_code == 201
+
+
+def test_a_page_that_is_not_a_number_is_a_400_and_one_past_the_last_a_404(client, coordinator, episode):
+    client.force_login(coordinator)
+    for page in ("", "two", "-1"):
+        assert errors_of(client.get(f"{API}/episodes/", {"page": page}))["page"] == [
+            "Send a page number (1, 2, …), or leave it out."
+        ]
+    assert client.get(f"{API}/episodes/", {"page": "1"}).json()["count"] == 1
+    assert client.get(f"{API}/episodes/", {"page": "2"}).status_code == 404

@@ -147,6 +147,15 @@ def test_no_request_fails_after_the_database_drops_every_kept_connection(tmp_pat
     assert after == [200] * 16
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_what_the_web_server_refuses_itself_is_problem_details_too(tmp_path):
+    with live_app(tmp_path / "app.log", workers=1) as app:
+        status, headers, text, _ = app.request("GET", "/api/v1/episodes/?lit=" + "x" * 9000)
+    assert status == 414 and headers["Content-Type"] == "application/problem+json"
+    assert json.loads(text)["status"] == 414
+
+
 @pytest.mark.redis
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)

@@ -331,6 +331,7 @@ def test_a_decision_on_a_decided_referral_is_a_409_naming_who_decided(as_user, r
     assert response.status_code == 409
     body = response.json()
     assert body["allowed_moves"] == ["withdrawn", "completed"] and body["decided_by"] == coordinator.full_name
+    assert body["status"] == 409 and body["current_status"] == "accepted"  # the problem's status is the HTTP one
     assert coordinator.full_name in body["detail"]
     assert Referral.objects.get().status == ReferralStatus.ACCEPTED
 
