@@ -75,6 +75,12 @@ class Patient(models.Model):
         max_length=6, blank=True, validators=[validate_ods_code], verbose_name="GP practice (ODS code)"
     )
     next_of_kin = models.CharField(max_length=200, blank=True, help_text="Name, relationship and phone number.")
+    access_notes = models.CharField(
+        max_length=300,
+        blank=True,
+        verbose_name="Getting in",
+        help_text="What a visitor needs at the door: the key safe, door entry, pets.",
+    )
     lives_alone = models.BooleanField(null=True, blank=True)
     communication_needs = models.CharField(max_length=300, blank=True)
     interpreter_language = models.CharField(max_length=60, blank=True, help_text="Blank when none is needed.")

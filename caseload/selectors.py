@@ -3,7 +3,20 @@
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Case, Count, F, FilteredRelation, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest, Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,6 +28,7 @@ from caseload.models import (
     Contact,
     Episode,
     EpisodeStatus,
+    Goal,
     GoalStatus,
     Locality,
     Patient,
@@ -150,6 +164,26 @@ def my_caseload(*, user):
     return in_hospital(episodes).order_by(
         "not_yet_seen", F("next_contact_on").asc(nulls_last=True), F("due_by").asc(nulls_last=True), "pk"
     )
+
+
+def todays_visits(*, user):
+    """The practitioner's open episodes for the Today page: planned contacts due today or overdue first, then the
+    rest of their list; each with its open goals and its last contact (two queries in all)."""
+    today = timezone.localdate()
+    last = Contact.objects.filter(episode=OuterRef("pk")).order_by("-at", "-id")
+    episodes = (
+        episodes_for(user=user)
+        .exclude(status=EpisodeStatus.CLOSED)
+        .filter(allocations__practitioner=user, allocations__ended_at=None)
+        .annotate(
+            planned_today=Case(When(next_contact_on__lte=today, then=Value(0)), default=Value(1)),
+            last_contact_at=Subquery(last.values("at")[:1]),
+            last_contact_notes=Subquery(last.values("notes")[:1]),
+            last_contact_by=Subquery(last.values("practitioner__full_name")[:1]),
+        )
+        .prefetch_related(Prefetch("goals", queryset=Goal.objects.filter(status=GoalStatus.OPEN), to_attr="open_goals"))
+    )
+    return episodes.order_by("planned_today", F("next_contact_on").asc(nulls_last=True), "patient__family_name", "pk")
 
 
 def team_caseload(*, user, team=None):

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from caseload import views
+from caseload import today, views
 
 app_name = "caseload"
 urlpatterns = [
     path("triage/", views.triage, name="triage"),
     path("mine/", views.mine, name="mine"),
+    path("today/", today.today, name="today"),
     path("team/", views.team, name="team"),
     path("search/", views.search, name="search"),
     path("patients/new/", views.patient_create, name="patient_create"),

@@ -6,6 +6,7 @@ from ocit.roles import can
 # (label, URL name, capability, what marks the item current: a URL prefix, or a set of view names and prefixes)
 NAVIGATION = [
     ("Triage", "caseload:triage", "caseload.view", {"caseload:triage"}),
+    ("Today", "caseload:today", "visits.offline", {"caseload:today"}),
     ("My caseload", "caseload:mine", "caseload.view", {"caseload:mine"}),
     ("Team caseload", "caseload:team", "caseload.view", {"caseload:team"}),
     ("Search", "caseload:search", "caseload.view", {"caseload:search", "caseload:patient_create"}),
@@ -39,3 +40,8 @@ def navigation(request):
         if can(user, capability)
     ]
     return {"navigation": items}
+
+
+def offline(request):
+    """Whether this user's device may keep Today's visits for use without a signal (base.html tells the script)."""
+    return {"keeps_offline": can(getattr(request, "user", None), "visits.offline")}

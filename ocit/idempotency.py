@@ -1,7 +1,7 @@
-"""Idempotent POSTs: a request sent more than once (a double tap, a retry on a poor connection, two tabs) is acted
-on once, and every copy gets the first answer.
+"""Idempotent writes: a POST or PATCH sent more than once (a double tap, a retry on a poor connection, two
+tabs) is acted on once, and every copy gets the first answer.
 
-A POST carries a one-time key: the API's `Idempotency-Key` header, or a form's `form_token` (every form on the
+A POST or PATCH carries a one-time key: the API's `Idempotency-Key` header, or a form's `form_token` (every form on the
 pages has one, `{% form_token %}`). The first request with a key claims it (a row unique per user and key) in the
 same transaction as the write it makes, and stores the answer. A copy that arrives while the first is still
 running waits on that row, then gets the stored answer. An answer that is not a success (a 4xx, a 5xx) is not
@@ -28,7 +28,7 @@ REPLAYED_HEADERS = ("Content-Type", "Location", "HX-Redirect", "HX-Trigger", "HX
 
 
 def _key(request):
-    if request.method != "POST" or not request.user.is_authenticated:
+    if request.method not in ("POST", "PATCH") or not request.user.is_authenticated:
         return None
     key = request.headers.get(HEADER)
     if key is None:

@@ -24,6 +24,8 @@ CAPABILITIES = {
     "caseload.allocate": {LIT_COORDINATOR},
     "patient.view": {LIT_PRACTITIONER, LIT_COORDINATOR, WARD_STAFF},  # ward staff: people on their wards
     "patient.edit": {LIT_PRACTITIONER, LIT_COORDINATOR},
+    # Today's visits kept on the device for use without a signal: practitioners only, nobody else's device keeps any.
+    "visits.offline": {LIT_PRACTITIONER},
     "patient.access_history": {LIT_COORDINATOR, SYSTEM_ADMIN},
     # The hospital side: ward staff see their own wards; LIT staff in-reach to every ward.
     "wardboard.view": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},

@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ocit.context_processors.navigation",
+                "ocit.context_processors.offline",
             ],
             "builtins": ["ocit.templatetags.ocit"],  # {% form_token %} in every form
         },

@@ -1,14 +1,21 @@
+import json
 from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
@@ -82,7 +89,78 @@ class LoginView(auth_views.LoginView):
 
 
 login = login_not_required(LoginView.as_view())
-logout = auth_views.LogoutView.as_view()
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # Nothing of the session stays on the device: the Today page kept for offline use, the outbox, the worker.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
+logout = LogoutView.as_view()
+
+
+# Working without a signal (caseload/today.py) ------------------------------------------------------------
+
+OFFLINE_SHELL = [
+    "css/app.css",
+    "js/app.js",
+    "js/nhsuk-frontend.min.js",
+    "js/htmx.min.js",
+    "js/supported.js",
+    "js/offline/connection.js",
+    "js/offline/today.js",
+    "nhsuk/images/favicon.svg",
+]
+
+
+@login_not_required
+def service_worker(request):
+    """The service worker, at the site's root so that it may serve every page: its settings, then the script
+    built from ocit/frontend/offline/sw.js."""
+    path = finders.find("js/offline/sw.js") or staticfiles_storage.path("js/offline/sw.js")
+    config = {
+        "shell": [static(name) for name in OFFLINE_SHELL],
+        "offline": reverse("offline"),
+        "today": reverse("caseload:today"),
+    }
+    script = f"self.OCIT = {json.dumps(config)};\n" + Path(path).read_text()
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@login_not_required
+def manifest(request):
+    """The web app manifest: practitioners can install the app and open Today from their home screen."""
+    icons = [
+        {"src": static(f"nhsuk/images/nhsuk-icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    body = {
+        "name": "OCIT Care Record",
+        "short_name": "OCIT",
+        "description": "The One Coventry Integrated Team's care record: today's visits, with or without a signal.",
+        "id": "/",
+        "start_url": reverse("caseload:today"),
+        "scope": "/",
+        "display": "standalone",
+        "lang": "en-GB",
+        "background_color": "#f0f4f5",
+        "theme_color": "#005eb8",
+        "icons": icons,
+    }
+    return JsonResponse(body, content_type="application/manifest+json")
+
+
+@login_not_required
+def offline(request):
+    """What the service worker shows for a page opened without a connection. Kept on the device, so it names
+    nobody: it is rendered as for a visitor who is not signed in."""
+    request.user = AnonymousUser()
+    return render(request, "offline.html")
 
 
 HEALTH_DEADLINE = 0.8  # seconds: a container health check waits a few seconds at most
