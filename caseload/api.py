@@ -228,7 +228,7 @@ class ContactViewSet(EpisodePartAPI):
         responses={
             201: s.ContactSerializer,
             400: BAD_INPUT,
-            409: OpenApiResponse(description="The episode is closed."),
+            409: OpenApiResponse(description="The episode is closed, or was reallocated from the keyworker given."),
         },
         description="Record a visit or call. The first attended contact stops the response-standard clock.",
     )

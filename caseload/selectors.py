@@ -180,6 +180,11 @@ def todays_visits(*, user):
             last_contact_at=Subquery(last.values("at")[:1]),
             last_contact_notes=Subquery(last.values("notes")[:1]),
             last_contact_by=Subquery(last.values("practitioner__full_name")[:1]),
+            keyworker_id=Subquery(
+                Allocation.objects.filter(episode=OuterRef("pk"), role=AllocationRole.KEYWORKER, ended_at=None).values(
+                    "practitioner_id"
+                )[:1]
+            ),
         )
         .prefetch_related(Prefetch("goals", queryset=Goal.objects.filter(status=GoalStatus.OPEN), to_attr="open_goals"))
     )

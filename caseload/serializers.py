@@ -354,6 +354,13 @@ class ContactCreateSerializer(serializers.Serializer):
         queryset=User.objects.all(), required=False, allow_null=True, default=None, help_text="Defaults to you."
     )
     next_contact_on = serializers.DateField(required=False, allow_null=True, default=None)
+    keyworker = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Who you believe the keyworker is (a visit recorded offline): a 409 if the episode was reallocated.",
+    )
 
 
 # Goals ----------------------------------------------------------------------------------------------

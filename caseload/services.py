@@ -446,13 +446,29 @@ def contact_record(
     notes="",
     practitioner=None,
     next_contact_on=None,
+    keyworker=None,
 ):
-    """Record a visit or call. The first attended face-to-face contact stops the response-standard clock."""
+    """Record a visit or call. The first attended face-to-face contact stops the response-standard clock.
+
+    `keyworker`, when given, is who the one recording it believed the keyworker to be (a visit recorded on a phone
+    without a signal, sent later): if the episode has been reallocated since, the contact is refused (409) so that
+    they can check before recording it anyway."""
     episode = _lock(Episode, episode.pk)
     practitioner = practitioner or actor
     errors = {}
     if not episode.is_open:
-        raise Conflict("This episode is closed: contacts cannot be added to it.")
+        raise Conflict("This episode is closed: contacts cannot be added to it.", current_status=episode.status)
+    if keyworker is not None:
+        keyworkers = episode.allocations.filter(role=AllocationRole.KEYWORKER, ended_at=None)
+        current = keyworkers.select_related("practitioner").first()
+        if current is None or current.practitioner_id != keyworker.pk:
+            who = current.practitioner.full_name if current else "nobody"
+            when = timezone.localtime(current.started_at if current else episode.updated_at)
+            raise Conflict(
+                f"This episode was reallocated to {who} at {when:%H:%M on %d %b}: check with them, then record the "
+                "visit anyway if it happened.",
+                keyworker=who if current else None,
+            )
     if at < episode.received_at:
         received = timezone.localtime(episode.received_at)
         errors["at"] = [f"The contact cannot be before the referral was received ({received:%d %b %Y %H:%M})."]

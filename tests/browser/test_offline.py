@@ -14,6 +14,7 @@ from ocit.models import AccessLog, ChangeLog
 from tests import factories
 from tests.browser.support import assert_accessible_without_errors, logged_in_page
 from tests.browser.test_caseload import meanwhile
+from tests.caseload.test_today import reallocate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, available_apps=settings.INSTALLED_APPS)]
 
@@ -128,6 +129,26 @@ def test_a_visit_to_an_episode_closed_meanwhile_is_shown_as_not_recorded(
         page.get_by_role("button", name="Remove from this device").click()
         page.locator("#outbox").wait_for(state="hidden")
     assert not Contact.objects.exists()
+
+
+def test_a_visit_to_an_episode_reallocated_meanwhile_can_be_recorded_anyway(
+    live_server, coordinator, practitioner, visits
+):
+    first, _ = visits
+    colleague = factories.UserFactory(role="lit_practitioner", discipline="physiotherapist", team=practitioner.team)
+    with logged_in_page(live_server, practitioner) as page:
+        open_today(page)
+        go_offline(page.context)
+        record_visit(page, first, "Practised the stairs.")
+        meanwhile(lambda: reallocate(coordinator, first, colleague))
+        go_online(page.context)
+        page.get_by_text("not recorded (1)").wait_for()
+        assert f"reallocated to {colleague.full_name}" in page.locator(".app-outbox__conflict").inner_text()
+        page.get_by_role("button", name="Record it anyway").click()
+        page.locator("#outbox").wait_for(state="hidden")
+        refused = "the server responded with a status of 409"  # the browser logs the refusal the page then shows
+        assert not [error for error in page.errors if refused not in error], page.errors
+    assert list(Contact.objects.values_list("episode_id", "notes")) == [(first.pk, "Practised the stairs.")]
 
 
 def test_it_is_installable_and_logging_out_leaves_nothing_on_the_device(live_server, practitioner, visits):

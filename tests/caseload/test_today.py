@@ -102,3 +102,24 @@ def test_a_goal_update_sent_twice_with_its_key_is_made_once(client, practitioner
     assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
     goal.refresh_from_db()
     assert goal.status == GoalStatus.ACHIEVED and goal.version == body["version"] + 1
+
+
+def reallocate(coordinator, episode, to):
+    episode.refresh_from_db()
+    services.episode_allocate(actor=coordinator, episode=episode, practitioner=to, version=episode.version)
+
+
+def test_a_visit_sent_for_a_keyworker_the_episode_no_longer_has_is_a_409_naming_the_new_one(
+    client, coordinator, practitioner, episode
+):
+    colleague = factories.UserFactory(role="lit_practitioner", discipline="physiotherapist", team=practitioner.team)
+    client.force_login(practitioner)
+    url = f"{API}/episodes/{episode.pk}/contacts/"
+    visit = {"at": timezone.now().isoformat(), "duration_minutes": 30, "location": "home", "notes": "Stairs practice."}
+    assert client.post(url, {**visit, "keyworker": practitioner.pk}, content_type="application/json").status_code == 201
+    reallocate(coordinator, episode, colleague)
+    refused = client.post(url, {**visit, "keyworker": practitioner.pk}, content_type="application/json")
+    assert refused.status_code == 409 and refused.json()["keyworker"] == colleague.full_name
+    assert f"reallocated to {colleague.full_name}" in refused.json()["detail"]
+    assert client.post(url, visit, content_type="application/json").status_code == 201  # recorded anyway
+    assert episode.contacts.count() == 2

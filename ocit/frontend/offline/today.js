@@ -52,6 +52,9 @@ function requestFor(form) {
     return null;
   }
   const body = { at: at.toISOString(), duration_minutes: duration, location: values.get("location"), attended: true, notes };
+  if (form.dataset.keyworker) {
+    body.keyworker = Number(form.dataset.keyworker); // refused if the episode is reallocated before it is sent
+  }
   return { method: "POST", body };
 }
 
@@ -97,7 +100,7 @@ async function send() {
         break;
       }
       const problem = await response.json().catch(() => ({}));
-      await keep({ ...item, state: "conflict", problem: describe(response.status, problem) });
+      await keep({ ...item, state: "conflict", problem: describe(response.status, problem), reallocated: "keyworker" in problem });
     }
   } finally {
     sending = false;
@@ -114,10 +117,15 @@ function conflictItem(item) {
   const reason = document.createElement("p");
   reason.textContent = item.problem;
   const what = document.createElement("p");
-  what.textContent = item.kind === "contact"
-    ? "Check the episode: if this visit still needs recording, record it there (the notes are below), then remove it from this list."
-    : "Check the goal on the episode page and update it there, then remove this from the list.";
-  li.append(title, reason, what);
+  what.textContent = item.reallocated
+    ? "If the visit happened, record it anyway; otherwise remove it from this device."
+    : item.kind === "contact"
+      ? "Check the episode: if this visit still needs recording, record it there (the notes are below), then remove it from this device."
+      : "Check the goal on the episode page and update it there, then remove this from the device.";
+  const episode = document.createElement("a");
+  episode.href = item.episode_url;
+  episode.textContent = "Open the episode";
+  li.append(title, reason, what, episode);
   if (item.body.notes) {
     const notes = document.createElement("blockquote");
     notes.className = "app-outbox__notes";
@@ -132,6 +140,20 @@ function conflictItem(item) {
     await forget(item.id);
     await show();
   });
+  if (item.reallocated) {
+    const anyway = document.createElement("button");
+    anyway.className = "nhsuk-button";
+    anyway.type = "button";
+    anyway.textContent = "Record it anyway";
+    anyway.addEventListener("click", async () => {
+      const { keyworker, ...body } = item.body;
+      await forget(item.id);
+      await keep({ ...item, id: crypto.randomUUID(), body, state: "waiting", problem: "", reallocated: false });
+      await show();
+      await send();
+    });
+    li.append(anyway, " ");
+  }
   li.append(remove);
   return li;
 }
@@ -176,6 +198,7 @@ for (const form of root.querySelectorAll("form[data-offline]")) {
       kind,
       label: form.dataset.label,
       url: form.dataset.url,
+      episode_url: form.dataset.episodeUrl,
       kept_at: new Date().toISOString(),
       state: "waiting",
       ...request,
