@@ -118,7 +118,7 @@ def test_navigation_puts_each_lit_roles_start_page_first(client, coordinator, pr
             ).context["navigation"]
         ]
     assert menus["lit_coordinator"][:4] == ["Triage", "My caseload", "Team caseload", "Search"]
-    assert menus["lit_practitioner"][:4] == ["My caseload", "Triage", "Team caseload", "Search"]
+    assert menus["lit_practitioner"][:5] == ["My caseload", "Today", "Triage", "Team caseload", "Search"]
     assert "Triage" not in menus["ward_staff"] and "Ward board" in menus["ward_staff"]
 
 
