@@ -15,6 +15,7 @@ COPY caseload caseload
 COPY discharge discharge
 COPY referrals referrals
 COPY benefits benefits
+COPY interfaces interfaces
 COPY templates templates
 RUN pip install --no-cache-dir .
 COPY --from=assets /app/ocit/static ocit/static

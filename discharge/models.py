@@ -54,6 +54,13 @@ class Spell(models.Model):
     admission_method = models.CharField(
         max_length=16, choices=AdmissionMethod.choices, default=AdmissionMethod.EMERGENCY
     )
+    visit_number = models.CharField(
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="The hospital's visit number (HL7 PV1-19), for a stay that came through the ADT feed.",
+    )
     expected_discharge_on = models.DateField(
         validators=[plausible_date], null=True, blank=True, verbose_name="Expected date of discharge (EDD)"
     )

@@ -63,6 +63,7 @@ def spell_admit(
     expected_discharge_on=None,
     clinical_criteria="",
     process="",
+    visit_number=None,
 ):
     if actor is not None and actor.role == Role.WARD_STAFF and not actor.wards.filter(pk=ward.pk).exists():
         raise ValidationError({"ward": ["Admit to one of your own wards."]})
@@ -80,6 +81,7 @@ def spell_admit(
         admission_method=admission_method,
         expected_discharge_on=expected_discharge_on,
         clinical_criteria=clinical_criteria,
+        visit_number=visit_number,
     )
     spell.full_clean(validate_constraints=False)
     try:

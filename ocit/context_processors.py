@@ -17,8 +17,9 @@ NAVIGATION = [
     ("Dashboard", "benefits:dashboard", "dashboard.view", "/dashboard/"),
     ("Administration", "administration", "admin.access", "/administration/"),
 ]
-# Each role's own start page comes first: coordinators work from the triage board, practitioners from their caseload.
-FIRST = {Role.LIT_PRACTITIONER: "caseload:mine", Role.LIT_COORDINATOR: "caseload:triage"}
+# Each role's own pages come first: coordinators work from the triage board, practitioners from their caseload and
+# their day's visits.
+FIRST = {Role.LIT_PRACTITIONER: ["caseload:mine", "caseload:today"], Role.LIT_COORDINATOR: ["caseload:triage"]}
 
 
 def _is_current(request, marker):
@@ -33,10 +34,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {"navigation": []}
-    first = FIRST.get(user.role)
+    first = FIRST.get(user.role, [])
     items = [
         {"label": label, "href": reverse(url_name), "current": _is_current(request, marker)}
-        for label, url_name, capability, marker in sorted(NAVIGATION, key=lambda item: item[1] != first)
+        for label, url_name, capability, marker in sorted(
+            NAVIGATION, key=lambda item: first.index(item[1]) if item[1] in first else len(first)
+        )
         if can(user, capability)
     ]
     return {"navigation": items}

@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     WARD_STAFF = "ward_staff", "Ward staff"
     PROGRAMME_BOARD = "programme_board", "Programme board"
     SYSTEM_ADMIN = "system_admin", "System administrator"
+    INTERFACE = "interface", "Interface (the hospital's ADT feed)"
 
 
 LIT_ROLES = (Role.LIT_PRACTITIONER, Role.LIT_COORDINATOR)

@@ -17,6 +17,7 @@ LIT_COORDINATOR = Role.LIT_COORDINATOR
 WARD_STAFF = Role.WARD_STAFF
 PROGRAMME_BOARD = Role.PROGRAMME_BOARD
 SYSTEM_ADMIN = Role.SYSTEM_ADMIN
+INTERFACE = Role.INTERFACE
 
 CAPABILITIES = {
     # The shared caseload: every LIT member sees all of it.
@@ -29,7 +30,7 @@ CAPABILITIES = {
     "patient.access_history": {LIT_COORDINATOR, SYSTEM_ADMIN},
     # The hospital side: ward staff see their own wards; LIT staff in-reach to every ward.
     "wardboard.view": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
-    "spell.edit": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
+    "spell.edit": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR, INTERFACE},
     # Referrals: ward staff raise and withdraw their own wards' referrals; the LIT pulls and decides.
     "referral.view": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
     "referral.raise": {WARD_STAFF, LIT_PRACTITIONER, LIT_COORDINATOR},
@@ -40,6 +41,9 @@ CAPABILITIES = {
     "dashboard.view": {PROGRAMME_BOARD, LIT_COORDINATOR, SYSTEM_ADMIN},
     "benefits.recompute": {SYSTEM_ADMIN},
     "benefits.import": {SYSTEM_ADMIN},
+    # The hospital's patient administration system: admissions, transfers and discharges as HL7 v2 ADT messages.
+    "hl7.send": {INTERFACE},
+    "hl7.messages": {SYSTEM_ADMIN},
     # Users, reference data and the audit trail.
     "admin.access": {SYSTEM_ADMIN},
     "audit.view": {SYSTEM_ADMIN},

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "discharge",
     "referrals",
     "benefits",
+    "interfaces",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not STATIC_HASHED_FILES
+
+# The hospital's ADT feed (interfaces/): the account its changes are audited under, and the MLLP listener's port.
+ADT_FEED_EMAIL = os.environ.get("ADT_FEED_EMAIL", "adt-feed@uhcw.invalid")
+ADT_LISTENER_PORT = env_int("ADT_LISTENER_PORT", 2575)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

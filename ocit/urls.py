@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from benefits import api as benefits_api
 from caseload import api as caseload_api
 from discharge import api as discharge_api
+from interfaces import api as interfaces_api
 from ocit import views
 from referrals import api as referrals_api
 
@@ -43,6 +44,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("dashboard/", include("benefits.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/hl7/", interfaces_api.HL7View.as_view(), name="hl7"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

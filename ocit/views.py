@@ -59,7 +59,9 @@ def server_error(request):
 
 
 def home(request):
-    """Each role starts on the page it works from."""
+    """Each role starts on the page it works from (an interface account has none: it never uses the pages)."""
+    if request.user.role not in HOME_PAGES:
+        raise PermissionDenied
     return redirect(HOME_PAGES[request.user.role])
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InterfacesConfig(AppConfig):
+    name = "interfaces"
+    verbose_name = "Hospital interfaces"
