@@ -295,3 +295,84 @@ def spell_discharge(*, actor, spell, discharged_at, destination, pathway, versio
     Spell.objects.filter(pk=spell.pk).update(version=F("version") + 1)
     spell.refresh_from_db()
     return spell
+
+
+# Corrections from the hospital's patient administration system (the ADT feed's A11, A12 and A13) ------------
+
+
+@transaction.atomic
+def spell_cancel_admission(*, actor, spell, reason):
+    """An admission entered in error: the stay and its ward stays go, as long as nobody has worked on it yet (a
+    referral, a criteria-to-reside period or a delay belongs to a stay that happened: a person must decide)."""
+    check_ward_access(actor=actor, spell=spell)
+    spell = _lock_open(spell)
+    worked_on = [
+        label
+        for label, related in (("a referral", "referrals"), ("an NCTR period", "nctr_periods"), ("a delay", "delays"))
+        if getattr(spell, related).exists()
+    ]
+    if worked_on:
+        raise Conflict(f"This stay cannot be cancelled: it has {' and '.join(worked_on)}. A person must decide.")
+    audit.log_change(
+        actor=actor,
+        obj=spell,
+        action=AuditAction.DELETE,
+        changes={"ward": (spell.ward_id, None), "admitted_at": (spell.admitted_at.isoformat(), None)},
+        reason=reason,
+        patient_id=spell.patient_id,
+    )
+    spell.ward_stays.all().delete()
+    spell.delete()
+
+
+@transaction.atomic
+def spell_cancel_transfer(*, actor, spell, ward, reason):
+    """A transfer entered in error: the last ward stay goes, and the one before it (on `ward`) carries on."""
+    check_ward_access(actor=actor, spell=spell)
+    spell = _lock_open(spell)
+    stays = list(spell.ward_stays.order_by("-started_at", "-id")[:2])
+    if len(stays) < 2 or stays[1].ward_id != ward.pk:
+        raise ValidationError({"ward": [f"The stay was not moved from {ward.name}: there is no transfer to cancel."]})
+    current, previous = stays
+    current.delete()
+    previous.ended_at = None
+    previous.save(update_fields=["ended_at"])
+    old_ward = spell.ward_id
+    spell.ward = ward
+    _bump(spell, ["ward"])
+    audit.log_change(
+        actor=actor,
+        obj=spell,
+        action=AuditAction.UPDATE,
+        changes={"ward": (old_ward, ward.pk)},
+        reason=reason,
+        patient_id=spell.patient_id,
+    )
+    return spell
+
+
+@transaction.atomic
+def spell_cancel_discharge(*, actor, spell, reason):
+    """A discharge entered in error: the stay is open again on its last ward, as long as the discharge did nothing
+    else (no referral it ended, no community support it started, no death): a person undoes those."""
+    check_ward_access(actor=actor, spell=spell)
+    spell = Spell.objects.select_for_update().get(pk=spell.pk)
+    if spell.discharged_at is None:
+        raise Conflict("This stay is not discharged: there is no discharge to cancel.")
+    if spell.referrals.exists() or spell.pathway in (Pathway.P1, Pathway.P2) or spell.destination == "died":
+        raise Conflict(
+            "This discharge ended a referral, started community support or recorded a death: a person must undo it."
+        )
+    last = spell.ward_stays.order_by("-started_at", "-id").first()
+    WardStay.objects.filter(pk=last.pk).update(ended_at=None)
+    audit.record_update(
+        obj=spell,
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        patient_id=spell.patient_id,
+        reason=reason,
+        values={"discharged_at": None, "destination": ""},
+    )
+    Spell.objects.filter(pk=spell.pk).update(version=F("version") + 1)
+    spell.refresh_from_db()
+    return spell

@@ -2,10 +2,12 @@
 it through the same services a person's change goes through (the same rules and audit, as the feed's account),
 and answer with an ACK: AA applied (or held, or not needed), AE a person must act, AR not a message we can read.
 
-Fields read: MSH-9 type, MSH-10 control id; EVN-2 when it happened; PID-3 the NHS number (identifier type NH),
-PID-5 name, PID-7 birth, PID-8 sex, PID-11 address and postcode, PID-13 phone; PV1-3.1 ward, PV1-19 visit
-number, PV1-36 discharge destination, PV1-44/45 admitted and discharged. A message about a visit whose A01 has
-not arrived yet waits, and is applied straight after it, in event order.
+Events: A01 admit, A02 transfer, A03 discharge, A08 update, A11/A12/A13 cancel the admission, transfer or
+discharge; A04 and A05 are taken and not needed. Fields read: MSH-9 type, MSH-10 control id; EVN-2 when it
+happened; PID-3 the NHS number (identifier type NH), PID-5 name, PID-7 birth, PID-8 sex, PID-11 address and
+postcode, PID-13 phone; PV1-3.1 ward, PV1-19 visit number, PV1-36 discharge destination, PV1-44/45 admitted and
+discharged. A message about a visit whose A01 has not arrived yet waits, and is applied straight after it, in
+event order.
 """
 
 import datetime
@@ -27,7 +29,7 @@ from ocit.identifiers import normalise_nhs_number
 from ocit.models import Role, User
 from referrals import services as referral_services
 
-APPLIED = {"A01", "A02", "A03", "A08"}
+APPLIED = {"A01", "A02", "A03", "A08", "A11", "A12", "A13"}
 NOT_NEEDED = {"A04": "A04 registers an outpatient: not a hospital stay.", "A05": "A05 pre-admits: wait for the A01."}
 
 # PV1-36, NHS Data Dictionary "discharge destination" codes, to the stay's destination.
@@ -379,4 +381,36 @@ def update(row, parsed, actor):
     row.changes.append("Updated " + ", ".join(sorted(changed)))
 
 
-HANDLERS = {"A01": admit, "A02": transfer, "A03": discharge, "A08": update}
+def cancel_admit(row, parsed, actor):
+    spell = _spell(row, parsed)
+    row.patient = spell.patient
+    discharge_services.spell_cancel_admission(actor=actor, spell=spell, reason=f"ADT A11 {row.control_id}")
+    row.spell = None
+    row.changes.append(f"Admission of visit {parsed.visit_number} cancelled")
+
+
+def cancel_transfer(row, parsed, actor):
+    """A12: PV1-3 is the ward the patient stays on (the one they were moved from)."""
+    spell = _spell(row, parsed)
+    row.patient = spell.patient
+    ward = _ward(parsed)
+    discharge_services.spell_cancel_transfer(actor=actor, spell=spell, ward=ward, reason=f"ADT A12 {row.control_id}")
+    row.changes.append(f"Transfer cancelled: back on {ward.name}")
+
+
+def cancel_discharge(row, parsed, actor):
+    spell = _spell(row, parsed)
+    row.patient = spell.patient
+    discharge_services.spell_cancel_discharge(actor=actor, spell=spell, reason=f"ADT A13 {row.control_id}")
+    row.changes.append("Discharge cancelled: in hospital again")
+
+
+HANDLERS = {
+    "A01": admit,
+    "A02": transfer,
+    "A03": discharge,
+    "A08": update,
+    "A11": cancel_admit,
+    "A12": cancel_transfer,
+    "A13": cancel_discharge,
+}

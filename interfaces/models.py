@@ -26,8 +26,8 @@ class AdtMessage(models.Model):
     error = models.TextField(blank=True)
     flag = models.TextField(blank=True, help_text="Applied, but a person should look: demographics that differ.")
     changes = models.JSONField(default=list, blank=True, help_text="What it changed: one line per change.")
-    spell = models.ForeignKey(
-        "discharge.Spell", on_delete=models.PROTECT, null=True, blank=True, related_name="adt_messages"
+    spell = models.ForeignKey(  # a stay cancelled by a later A11 goes; its messages stay, with the visit number
+        "discharge.Spell", on_delete=models.SET_NULL, null=True, blank=True, related_name="adt_messages"
     )
     patient = models.ForeignKey(
         "caseload.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="adt_messages"

@@ -202,3 +202,34 @@ def test_the_feed_account_cannot_use_the_pages(client):
     assert client.get("/").status_code == 403
     assert not adt.feed_user().has_usable_password()
     assert adt.feed_user().email == settings.ADT_FEED_EMAIL
+
+
+def test_cancelling_a_transfer_a_discharge_and_an_admission(listener, wards, teams, nhs_number):
+    at = timezone.now() - datetime.timedelta(hours=8)
+    hour = datetime.timedelta(hours=1)
+    answers = send(
+        listener,
+        message("A01", "C1", nhs_number=nhs_number, at=at),
+        message("A02", "C2", nhs_number=nhs_number, ward="W32", at=at + hour),
+        message("A12", "C3", nhs_number=nhs_number, ward="W31", at=at + 2 * hour),
+        message("A03", "C4", nhs_number=nhs_number, destination="51", at=at + 3 * hour),
+        message("A13", "C5", nhs_number=nhs_number, at=at + 4 * hour),
+    )
+    assert [ack_code(answer) for answer in answers] == ["AA"] * 5, answers
+    spell = Spell.objects.get(visit_number="V1001")
+    assert spell.ward.code == "W31" and spell.discharged_at is None and spell.destination == ""
+    assert list(spell.ward_stays.values_list("ward__code", "ended_at")) == [("W31", None)]
+
+    assert ack_code(send(listener, message("A11", "C6", nhs_number=nhs_number, at=at + 5 * hour))) == "AA"
+    assert not Spell.objects.exists() and not WardStay.objects.exists()
+    assert ChangeLog.objects.filter(object_type="discharge.spell", action="delete", reason="ADT A11 C6").exists()
+    assert AdtMessage.objects.get(control_id="C1").visit_number == "V1001"  # the messages stay
+
+
+def test_a_cancel_the_system_cannot_apply_on_its_own_asks_a_person(listener, wards, teams, nhs_number, coordinator):
+    send(listener, message("A01", "K1", nhs_number=nhs_number))
+    spell = Spell.objects.get()
+    factories.NctrPeriodFactory(spell=spell)
+    answer = send(listener, message("A11", "K2", nhs_number=nhs_number))
+    assert ack_code(answer) == "AE" and "A person must decide" in err(answer)
+    assert Spell.objects.filter(pk=spell.pk).exists()
