@@ -7,6 +7,7 @@ from benefits import api as benefits_api
 from caseload import api as caseload_api
 from discharge import api as discharge_api
 from interfaces import api as interfaces_api
+from interfaces import fhir
 from ocit import views
 from referrals import api as referrals_api
 
@@ -45,6 +46,9 @@ urlpatterns = [
     path("dashboard/", include("benefits.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/hl7/", interfaces_api.HL7View.as_view(), name="hl7"),
+    path("fhir/metadata", fhir.metadata, name="fhir_metadata"),
+    path("fhir/<str:kind>", fhir.search_view, name="fhir_search"),
+    path("fhir/<str:kind>/<int:pk>", fhir.read_view, name="fhir_read"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
