@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -82,6 +83,13 @@ class Patient(models.Model):
         help_text="What a visitor needs at the door: the key safe, door entry, pets.",
     )
     lives_alone = models.BooleanField(null=True, blank=True)
+    frailty_scale = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+        verbose_name="Clinical Frailty Scale",
+        help_text="1 (very fit) to 9 (terminally ill), as last assessed.",
+    )
     communication_needs = models.CharField(max_length=300, blank=True)
     interpreter_language = models.CharField(max_length=60, blank=True, help_text="Blank when none is needed.")
     consent_to_share = models.BooleanField(default=False, verbose_name="Consent to share information")
@@ -97,6 +105,11 @@ class Patient(models.Model):
         ordering = ["family_name", "given_name"]
         constraints = [
             in_range("patient", "date_of_birth", moment=False, earliest=EARLIEST_BIRTH),
+            models.CheckConstraint(
+                name="patient_frailty_scale_1_to_9",
+                condition=Q(frailty_scale__isnull=True) | Q(frailty_scale__gte=1, frailty_scale__lte=9),
+                violation_error_message="The Clinical Frailty Scale runs from 1 to 9.",
+            ),
             models.CheckConstraint(
                 name="patient_nhs_number_or_reason",
                 condition=Q(nhs_number__isnull=False) | ~Q(nhs_number_unknown_reason=""),
@@ -148,6 +161,7 @@ class Source(models.TextChoices):
     SOCIAL_CARE = "social_care", "Adult social care"
     SELF = "self", "Self or family"
     COMMUNITY = "community", "Community health team"
+    LIT_IN_REACH = "lit_in_reach", "LIT in-reach"  # the LIT pulled the patient from the hospital's admissions
     OTHER = "other", "Other"
 
 

@@ -119,3 +119,23 @@ class Referral(models.Model):
         if self.status != ReferralStatus.RECEIVED:
             return None
         return self.decision_due_by - (now or timezone.now())
+
+
+class RankingFactor(models.Model):
+    """Why an admitted patient is likely to need OCIT, and how much it counts on the pull list (reference data:
+    the points and thresholds are the programme's to tune in the admin)."""
+
+    key = models.CharField(max_length=32, unique=True)
+    label = models.CharField(max_length=100, help_text="Shown beside each patient it applies to; {n} is the threshold.")
+    points = models.PositiveSmallIntegerField()
+    threshold = models.PositiveSmallIntegerField(help_text="Days, years or a score, as the label says.")
+
+    class Meta:
+        ordering = ["-points", "key"]
+
+    def __str__(self):
+        return f"{self.reason} ({self.points})"
+
+    @property
+    def reason(self):
+        return self.label.replace("{n}", str(self.threshold))

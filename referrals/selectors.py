@@ -1,15 +1,18 @@
 """Reads for referrals: ward staff see their own wards' referrals; LIT staff every referral."""
 
-from django.db.models import F, Min, Prefetch
+import datetime
+
+from django.db.models import BooleanField, Case, Exists, F, Min, OuterRef, Prefetch, Q, Value, When
+from django.db.models.functions import StrIndex, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from caseload.models import Patient
+from caseload.models import Episode, Locality, Patient
 from discharge import selectors as discharge_selectors
 from discharge.models import Spell
 from ocit.models import Role
 from ocit.roles import can
-from referrals.models import OPEN_STATUSES, Referral, ReferralStatus
+from referrals.models import OPEN_STATUSES, RankingFactor, Referral, ReferralStatus
 
 
 def referrals_for(*, user):
@@ -59,6 +62,69 @@ def spells_in_locality(*, user, team=None):
     if team is not None:
         spells = spells.filter(patient__team=team)
     return spells.order_by(F("discharge_ready_on").asc(nulls_last=True), "admitted_at")
+
+
+def admitted_not_referred(*, user, team=None):
+    """The pull list proper: patients in hospital now with no open referral, most likely to need OCIT first, each
+    with the reasons (`RankingFactor`, reference data). Scored in SQL: one query for the page's rows."""
+    if not can(user, "pulllist.view"):
+        return Spell.objects.none(), []
+    factors = {factor.key: factor for factor in RankingFactor.objects.all()}
+    now = timezone.now()
+    today = timezone.localdate(now)
+    spells = Spell.objects.filter(discharged_at=None).exclude(
+        referrals__status__in=OPEN_STATUSES
+    )  # an open referral: on the list above
+    if team is not None:
+        spells = spells.filter(patient__team=team)
+    conditions = {}
+    if "recent_episode" in factors:
+        since = now - datetime.timedelta(days=factors["recent_episode"].threshold)
+        episodes = Episode.objects.filter(patient=OuterRef("patient")).filter(
+            Q(closed_at=None) | Q(closed_at__gte=since)
+        )
+        conditions["recent_episode"] = Exists(episodes)
+    if "long_stay_before" in factors:
+        days = datetime.timedelta(days=factors["long_stay_before"].threshold)
+        earlier = Spell.objects.filter(
+            patient=OuterRef("patient"), discharged_at__gte=now - datetime.timedelta(days=365)
+        ).filter(discharged_at__gte=F("admitted_at") + days)
+        conditions["long_stay_before"] = Exists(earlier)
+    if "frail" in factors:
+        conditions["frail"] = Q(patient__frailty_scale__gte=factors["frail"].threshold)
+    for key in ("aged", "very_old"):
+        if key in factors:
+            born_by = _years_before(today, factors[key].threshold)
+            conditions[key] = Q(patient__date_of_birth__lte=born_by)
+    if "in_area" in factors:
+        postcode = OuterRef("patient__postcode")
+        district = Substr(postcode, 1, StrIndex(postcode, Value(" ")) - 1)
+        conditions["in_area"] = Exists(Locality.objects.filter(postcode_district=district))
+    flags = {
+        f"has_{key}": Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+        for key, condition in conditions.items()
+    }
+    score = sum(
+        (
+            Case(When(condition, then=Value(factors[key].points)), default=Value(0))
+            for key, condition in conditions.items()
+        ),
+        Value(0),
+    )
+    ranked = spells.annotate(**flags, score=score).select_related("ward", "patient", "patient__team")
+    return ranked.order_by("-score", "admitted_at", "pk"), [factors[key] for key in conditions]
+
+
+def reasons(spell, factors):
+    """The factors that ranked this stay where it is, for the page."""
+    return [factor.reason for factor in factors if getattr(spell, f"has_{factor.key}", False)]
+
+
+def _years_before(day, years):
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 # Reporting: unscoped querysets for aggregate figures only (the benefits recompute), never for pages.

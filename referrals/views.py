@@ -31,7 +31,7 @@ from discharge.views import discharge_status
 from ocit import audit
 from ocit import selectors as audit_selectors
 from ocit.errors import Conflict
-from ocit.models import AuditAction, Role
+from ocit.models import LIT_ROLES, AuditAction, Role
 from ocit.roles import can, requires
 from referrals import forms, selectors, services
 from referrals.models import ReferralStatus
@@ -40,6 +40,7 @@ PULL_PAGE_SIZE = 25
 # Loaded into a pull list row on demand; the row itself carries only the one-click Accept.
 ON_DEMAND_MOVES = ("decline", "redirect")
 SPELLS_PAGE_SIZE = 25
+TO_PULL_PAGE_SIZE = 25  # admitted, not referred: the most likely to need OCIT first
 LIST_PAGE_SIZE = 50
 DUE_SOON = datetime.timedelta(hours=1)
 ALL_LITS = "all"
@@ -130,6 +131,11 @@ def _first_error(form):
 # Raise a referral -----------------------------------------------------------------------------------
 
 
+def _source(user):
+    """Ward staff refer; the LIT, starting a referral itself from the pull list, goes and gets the patient."""
+    return Source.LIT_IN_REACH if user.role in LIT_ROLES else Source.WARD
+
+
 @requires("referral.raise")
 def referral_raise(request, spell_id):
     """From a patient on the ward: their details come from the record; the form asks only what it cannot know."""
@@ -138,7 +144,11 @@ def referral_raise(request, spell_id):
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_raise(
-                actor=request.user, patient=spell.patient, spell=spell, source=Source.WARD, **form.cleaned_data
+                actor=request.user,
+                patient=spell.patient,
+                spell=spell,
+                source=_source(request.user),
+                **form.cleaned_data,
             )
         except Conflict as refused:
             form.add_error(None, refused.message)
@@ -216,7 +226,9 @@ def pull_list(request):
     spells = Paginator(selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE).get_page(
         request.GET.get("spells_page")
     )
-    audit.log_shown(request, [*referrals, *spells])
+    ranked, factors = selectors.admitted_not_referred(user=request.user, team=team)
+    to_pull = Paginator(ranked, TO_PULL_PAGE_SIZE).get_page(request.GET.get("pull_page"))
+    audit.log_shown(request, [*referrals, *spells, *to_pull])
     today = timezone.localdate(now)
     return render(
         request,
@@ -229,6 +241,9 @@ def pull_list(request):
             "rows": [_pull_row(request.user, referral, now) for referral in referrals],
             "spells": spells,
             "spell_rows": [{"spell": spell, **discharge_status(spell, today)} for spell in spells],
+            "to_pull": to_pull,
+            "to_pull_rows": [{"spell": spell, "reasons": selectors.reasons(spell, factors)} for spell in to_pull],
+            "factors": factors,
             "next": request.get_full_path(),
         },
     )

@@ -80,7 +80,7 @@ def test_it_creates_twenty_wards_patients_on_them_and_one_login_per_role():
     seed()
     assert Ward.objects.count() == 20
     assert Spell.objects.filter(discharged_at=None).count() == 80
-    for role in Role:
+    for role in set(Role) - {Role.INTERFACE}:  # the ADT feed's account is not a person's login
         assert User.objects.filter(email__endswith="@ocit.test", role=role).exists(), role
     ward_user = User.objects.get(email="ward@ocit.test")
     assert ward_user.wards.count() == 2
