@@ -94,6 +94,10 @@ def run(scale, seed):
 
     recompute.run(emit, scale)
 
+    import adt
+
+    adt.run(emit, scale)
+
 
 def dashboard_pages():
     """The programme board's dashboard and one metric's chart page (stored figures only)."""

@@ -2,10 +2,9 @@
 takes, duplicates, messages out of order, an unknown ward, a bad NHS number and messages that are not HL7; the ACK,
 the stays and ward stays that result, and the audit rows."""
 
-import asyncio
 import datetime
+import random
 import socket
-import threading
 
 import pytest
 from django.conf import settings
@@ -13,12 +12,12 @@ from django.utils import timezone
 
 from caseload.models import Patient
 from discharge.models import Spell, WardStay
-from interfaces import adt
-from interfaces.listener import serve
+from interfaces import adt, replay
 from interfaces.models import AdtMessage, Outcome
+from interfaces.replay import running_listener
+from ocit.identifiers import synthetic_nhs_numbers
 from ocit.models import ChangeLog
 from tests import factories
-from tests.workers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,14 +27,8 @@ START, END = b"\x0b", b"\x1c\x0d"
 @pytest.fixture
 def listener():
     """The MLLP listener on a free port, in its own thread and event loop, as `manage.py adt_listener` runs it."""
-    port, ready, loop = free_port(), threading.Event(), asyncio.new_event_loop()
-    task = loop.create_task(serve("127.0.0.1", port, ready))
-    thread = threading.Thread(target=lambda: loop.run_until_complete(asyncio.gather(task, return_exceptions=True)))
-    thread.start()
-    assert ready.wait(10)
-    yield port
-    loop.call_soon_threadsafe(task.cancel)
-    thread.join(10)
+    with running_listener() as port:
+        yield port
 
 
 def send(port, *messages):
@@ -233,3 +226,20 @@ def test_a_cancel_the_system_cannot_apply_on_its_own_asks_a_person(listener, war
     answer = send(listener, message("A11", "K2", nhs_number=nhs_number))
     assert ack_code(answer) == "AE" and "A person must decide" in err(answer)
     assert Spell.objects.filter(pk=spell.pk).exists()
+
+
+def test_a_day_replayed_fills_the_ward_board_and_shows_what_a_real_feed_sends(listener, wards, teams):
+    messages = replay.day_of_messages(
+        rng=random.Random(7),
+        nhs_numbers=synthetic_nhs_numbers(start=950_000),
+        wards=["W31", "W32"],
+        postcodes=["CV6 4DD"],
+        since=timezone.now() - datetime.timedelta(hours=10),
+        until=timezone.now(),
+        admissions=12,
+    )
+    codes = [code for code, _ in replay.send_all(messages, listener)]
+    assert codes.count("AE") == 1 and set(codes) == {"AA", "AE"}  # the one unmapped ward
+    assert Spell.objects.count() == 12
+    assert AdtMessage.objects.filter(outcome=Outcome.WAITING).count() == 0  # the early A03 was applied after its A01
+    assert AdtMessage.objects.count() == len(messages) - 1  # the duplicate is stored once

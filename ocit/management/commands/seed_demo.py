@@ -1,21 +1,25 @@
 """Fill the database with deterministic synthetic demo data and print the demo logins."""
 
+import collections
 import datetime
+import random
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from benefits import demo as benefits_demo
 from benefits import services as benefits_services
 from benefits.metrics import GO_LIVE
 from benefits.models import ExternalMeasure
 from caseload import demo as caseload_demo
-from caseload.models import Allocation, CarePackage, Contact, Episode, Equipment, Goal, Patient
+from caseload.models import Allocation, CarePackage, Contact, Episode, Equipment, Goal, Locality, Patient
 from discharge import demo as discharge_demo
-from discharge.models import Delay, NctrPeriod, Spell, WardStay
+from discharge.models import Delay, NctrPeriod, Spell, Ward, WardStay
 from ocit import audit, demo
+from ocit.identifiers import synthetic_nhs_numbers
 from referrals import demo as referrals_demo
 from referrals.models import Referral
 
@@ -49,8 +53,13 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true", help="Delete existing patient records first.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when patients already exist.")
         parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
+        parser.add_argument(
+            "--adt-replay",
+            action="store_true",
+            help="Then send today's ADT messages (admissions, moves, discharges) through the MLLP listener.",
+        )
 
-    def handle(self, *args, scale, seed, as_of, replace, if_empty, force, **options):
+    def handle(self, *args, scale, seed, as_of, replace, if_empty, force, adt_replay=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("DEBUG is off, so this may be a real database. Use --force if you are sure.")
         if not settings.DEMO_PASSWORD:
@@ -84,7 +93,30 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {len(patients):,} patients."))
         run = benefits_services.recompute(trigger="seed_demo", full=True, today=ctx.as_of.date())
         self.stdout.write(f"Dashboard figures calculated: {run.rows_written:,}.")
+        if adt_replay:
+            self.replay_adt(seed)
         password = settings.DEMO_PASSWORD if settings.DEBUG else "the DEMO_PASSWORD you set"
         self.stdout.write(f"Demo logins (password: {password}):")
         for user in logins.values():
             self.stdout.write(f"  {user.get_role_display():<22} {user.email}")
+
+    def replay_adt(self, seed):
+        """A day of the hospital's ADT messages through a real MLLP listener: the ward board fills itself."""
+        from interfaces import replay
+
+        now = timezone.now()
+        since = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time(0, 30)))
+        messages = replay.day_of_messages(
+            rng=random.Random(seed),
+            nhs_numbers=synthetic_nhs_numbers(start=950_000),
+            wards=list(Ward.objects.filter(is_active=True).values_list("code", flat=True)),
+            postcodes=[f"{district} 1AA" for district in Locality.objects.values_list("postcode_district", flat=True)],
+            since=min(since, now - datetime.timedelta(hours=1)),
+            until=now,
+            admissions=40,
+        )
+        with replay.running_listener() as port:
+            results = replay.send_all(messages, port)
+        codes = collections.Counter(code for code, _ in results)
+        summary = ", ".join(f"{count} {code}" for code, count in sorted(codes.items()))
+        self.stdout.write(f"ADT replay: {len(results)} messages through the MLLP listener ({summary}).")
