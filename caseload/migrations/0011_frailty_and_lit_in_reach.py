@@ -5,24 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('caseload', '0010_patient_access_notes'),
+        ("caseload", "0010_patient_access_notes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patient',
-            name='frailty_scale',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='1 (very fit) to 9 (terminally ill), as last assessed.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(9)], verbose_name='Clinical Frailty Scale'),
+            model_name="patient",
+            name="frailty_scale",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="1 (very fit) to 9 (terminally ill), as last assessed.",
+                null=True,
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(9)],
+                verbose_name="Clinical Frailty Scale",
+            ),
         ),
         migrations.AlterField(
-            model_name='episode',
-            name='source',
-            field=models.CharField(choices=[('ward', 'Hospital ward'), ('front_door', 'ED front door'), ('gp', 'GP'), ('ambulance', 'Ambulance / 999'), ('social_care', 'Adult social care'), ('self', 'Self or family'), ('community', 'Community health team'), ('lit_in_reach', 'LIT in-reach'), ('other', 'Other')], max_length=32),
+            model_name="episode",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("ward", "Hospital ward"),
+                    ("front_door", "ED front door"),
+                    ("gp", "GP"),
+                    ("ambulance", "Ambulance / 999"),
+                    ("social_care", "Adult social care"),
+                    ("self", "Self or family"),
+                    ("community", "Community health team"),
+                    ("lit_in_reach", "LIT in-reach"),
+                    ("other", "Other"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(('frailty_scale__isnull', True), models.Q(('frailty_scale__gte', 1), ('frailty_scale__lte', 9)), _connector='OR'), name='patient_frailty_scale_1_to_9', violation_error_message='The Clinical Frailty Scale runs from 1 to 9.'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("frailty_scale__isnull", True),
+                    models.Q(("frailty_scale__gte", 1), ("frailty_scale__lte", 9)),
+                    _connector="OR",
+                ),
+                name="patient_frailty_scale_1_to_9",
+                violation_error_message="The Clinical Frailty Scale runs from 1 to 9.",
+            ),
         ),
     ]
