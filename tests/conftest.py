@@ -66,6 +66,7 @@ REFERENCE_DATA = [
     ("caseload.migrations.0004_response_standards_and_name_search", "add_standards"),
     ("discharge.migrations.0003_delay_reasons_and_ward_stays", "add_reasons"),
     ("referrals.migrations.0002_default_decision_standards", "add_standards"),
+    ("referrals.migrations.0007_ranking_factors", "add"),
     ("benefits.migrations.0002_default_assumptions_and_plan", "add_defaults"),
     ("benefits.migrations.0004_counterfactual_assumptions", "add_defaults"),
 ]

@@ -29,6 +29,8 @@ READS = {
     "allowed_moves",
     "discharge_outcome",
 }
+# A correction from the hospital's feed that removes the record (and its ward stays) altogether.
+DELETES = {"spell_cancel_admission"}
 
 
 class Cast:
@@ -214,6 +216,23 @@ CHANGES = {
         )
     ),
     "spell_transfer": spell_case(lambda c, s: discharge.spell_transfer(actor=c.coordinator, spell=s, ward=c.ward_b)),
+    "spell_cancel_transfer": spell_case(
+        lambda c, s: discharge.spell_cancel_transfer(
+            actor=c.coordinator,
+            spell=discharge.spell_transfer(actor=c.coordinator, spell=s, ward=c.ward_b),
+            ward=c.ward_a,
+            reason="ADT A12",
+        )
+    ),
+    "spell_cancel_discharge": spell_case(
+        lambda c, s: discharge.spell_cancel_discharge(
+            actor=c.coordinator,
+            spell=discharge.spell_discharge(
+                actor=c.coordinator, spell=s, discharged_at=timezone.now(), destination="usual_residence", pathway=0
+            ),
+            reason="ADT A13",
+        )
+    ),
     "spell_update": spell_case(
         lambda c, s: discharge.spell_update(actor=c.coordinator, spell=s, version=s.version, clinical_criteria="Home")
     ),
@@ -277,7 +296,7 @@ def test_every_public_service_is_a_change_a_creation_or_a_read():
         for name, function in inspect.getmembers(module, inspect.isfunction)
         if function.__module__ == module.__name__ and not name.startswith("_")
     }
-    assert public == set(CHANGES) | set(CREATES) | READS
+    assert public == set(CHANGES) | set(CREATES) | READS | DELETES
 
 
 @pytest.mark.parametrize("name", sorted(CHANGES))

@@ -33,6 +33,11 @@ export async function forget(id) {
 }
 
 async function waitingAnywhere() {
+  // Counting must not make the database: on a signed-out page there may be none, and none should be left.
+  const names = (await indexedDB.databases()).map((database) => database.name);
+  if (!names.includes(DATABASE)) {
+    return 0;
+  }
   const db = await open();
   const count = await db.count("outbox");
   db.close();
@@ -48,7 +53,9 @@ export async function wipe({ keepUnsent = false } = {}) {
   if (keepUnsent && (await waitingAnywhere()) > 0) {
     return;
   }
-  await deleteDB(DATABASE);
+  if ((await indexedDB.databases()).some((database) => database.name === DATABASE)) {
+    await deleteDB(DATABASE);
+  }
 }
 
 export async function unsentCount() {
