@@ -1,7 +1,6 @@
 """Forms for the caseload screens. They only parse what was typed; the rules live in caseload/services.py,
 whose ValidationErrors come back next to the fields they name (`add_service_errors`)."""
 
-import datetime
 import re
 
 from django import forms
@@ -23,20 +22,14 @@ from caseload.models import (
 from ocit.bounds import PlausibleInput
 from ocit.identifiers import normalise_nhs_number, normalise_postcode
 from ocit.models import Discipline
+from ocit.widgets import DateInputField, DateTimeInputField
+from ocit.widgets import DateInputs as DateInputs  # what {% nhsuk_field %} knows the date input by
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 
 
 def _yes_no(value):
     return {"yes": True, "no": False}.get(value)
-
-
-def _date_widget():
-    return forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}, format="%Y-%m-%d")
-
-
-def _datetime_widget():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def _number_widget(width=3, decimal=False):
@@ -79,49 +72,6 @@ class NHSForm(PlausibleInput, forms.Form):
         """After a stale-version conflict: carry the current version, so the next submit is checked against it."""
         self.data = self.data.copy()
         self.data[self.add_prefix("version")] = str(version)
-
-
-# Dates as three boxes (day, month, year): the NHS pattern for dates people know, like a date of birth.
-
-
-class DateInputs(forms.MultiWidget):
-    def __init__(self, attrs=None):
-        super().__init__({"day": forms.TextInput(), "month": forms.TextInput(), "year": forms.TextInput()}, attrs)
-
-    def decompress(self, value):
-        if isinstance(value, datetime.date):
-            return [value.day, value.month, value.year]
-        return ["", "", ""]
-
-
-class MemorableDateField(forms.MultiValueField):
-    widget = DateInputs
-
-    def __init__(self, *, required=True, **kwargs):
-        parts = (forms.CharField(), forms.CharField(), forms.CharField())
-        super().__init__(fields=parts, require_all_fields=False, required=required, **kwargs)
-
-    def clean(self, value):
-        day, month, year = (str(part or "").strip() for part in (value or ("", "", "")))
-        label = self.label or "The date"
-        if not (day or month or year):
-            if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
-            return None
-        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
-        if missing:
-            raise ValidationError(f"{label} must include a {' and a '.join(missing)}", code="incomplete")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
-            raise ValidationError(f"{label} must be a real date, in numbers", code="invalid")
-        if len(year) != 4:
-            raise ValidationError(f"{label}: the year must have 4 numbers, like 1942", code="invalid")
-        try:
-            return datetime.date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValidationError(f"{label} must be a real date", code="invalid") from None
-
-    def compress(self, data_list):  # clean() does the work
-        return data_list
 
 
 # Allocation ------------------------------------------------------------------------------------------
@@ -175,14 +125,11 @@ def contact_prefix(episode):
 
 
 class ContactForm(NHSForm):
-    at = forms.DateTimeField(
+    at = DateTimeInputField(
         label="When",
+        subject="The date and time of the contact",
         initial=_now,
-        widget=_datetime_widget(),
-        error_messages={
-            "required": "Enter when the contact happened",
-            "invalid": "Enter the date and time of the contact",
-        },
+        error_messages={"required": "Enter when the contact happened"},
     )
     duration_minutes = forms.IntegerField(
         label="Duration in minutes",
@@ -220,12 +167,11 @@ class ContactForm(NHSForm):
         help_text="For example: no answer at the door, or in hospital.",
     )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    next_contact_on = forms.DateField(
+    next_contact_on = DateInputField(
         label="Next planned contact",
+        subject="The next planned contact",
         required=False,
         help_text="Leave blank if the next contact is not planned yet.",
-        widget=_date_widget(),
-        error_messages={"invalid": "Enter the next contact as a real date"},
     )
 
 
@@ -236,22 +182,16 @@ class GoalForm(NHSForm):
         help_text="In their own words, for example: make my own breakfast.",
         error_messages={"required": "Enter the goal", "max_length": "The goal must be 300 characters or fewer"},
     )
-    target_date = forms.DateField(
-        label="Target date",
-        required=False,
-        widget=_date_widget(),
-        error_messages={"invalid": "Enter the target date as a real date"},
-    )
+    target_date = DateInputField(label="Target date", subject="The target date", required=False)
 
 
 def _package_fields(required):
     return {
-        "effective_on": forms.DateField(
+        "effective_on": DateInputField(
             label="From",
+            subject="The date the package started",
             required=False,
             initial=timezone.localdate,
-            widget=_date_widget(),
-            error_messages={"invalid": "Enter the date the package started as a real date"},
         ),
         "hours_per_week": forms.DecimalField(
             label="Hours of care a week",
@@ -325,11 +265,11 @@ class EquipmentForm(NHSForm):
         max_length=120,
         error_messages={"required": "Enter the item provided", "max_length": "Use 120 characters or fewer"},
     )
-    provided_on = forms.DateField(
+    provided_on = DateInputField(
         label="Provided on",
+        subject="The date it was provided",
         initial=timezone.localdate,
-        widget=_date_widget(),
-        error_messages={"required": "Enter the date it was provided", "invalid": "Enter a real date"},
+        error_messages={"required": "Enter the date it was provided"},
     )
 
 
@@ -427,8 +367,8 @@ class SearchForm(NHSForm):
         required=False,
         max_length=100,
     )
-    date_of_birth = MemorableDateField(
-        label="Date of birth (optional)", required=False, help_text="For example, 14 3 1942"
+    date_of_birth = DateInputField(
+        label="Date of birth (optional)", subject="The date of birth", required=False, example="14 3 1942"
     )
 
     def clean_q(self):
@@ -466,9 +406,10 @@ class PatientForm(NHSForm):
     family_name = forms.CharField(
         label="Last name", max_length=100, error_messages={"required": "Enter the person's last name"}
     )
-    date_of_birth = MemorableDateField(
+    date_of_birth = DateInputField(
         label="Date of birth",
-        help_text="For example, 14 3 1942",
+        subject="The date of birth",
+        example="14 3 1942",
         error_messages={"required": "Enter the date of birth"},
     )
     sex = forms.ChoiceField(
@@ -502,6 +443,20 @@ class PatientForm(NHSForm):
         required=False,
         max_length=200,
         help_text="Name, relationship and phone number.",
+    )
+    access_notes = forms.CharField(
+        label="Getting in",
+        required=False,
+        max_length=300,
+        help_text="What a visitor needs at the door: the key safe, door entry, pets.",
+    )
+    frailty_scale = forms.TypedChoiceField(
+        label="Clinical Frailty Scale",
+        choices=[("", "Not assessed"), *[(str(score), str(score)) for score in range(1, 10)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="1 (very fit) to 9 (terminally ill), as last assessed.",
     )
     lives_alone = forms.TypedChoiceField(
         label="Does the person live alone?",
@@ -576,14 +531,11 @@ class EpisodeForm(NHSForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the priority"},
     )
-    received_at = forms.DateTimeField(
+    received_at = DateTimeInputField(
         label="Referral received",
+        subject="The date and time the referral was received",
         initial=_now,
-        widget=_datetime_widget(),
-        error_messages={
-            "required": "Enter when the referral was received",
-            "invalid": "Enter the date and time the referral was received",
-        },
+        error_messages={"required": "Enter when the referral was received"},
     )
     team = forms.ModelChoiceField(label="LIT", queryset=None, required=False)
     discipline_needed = forms.ChoiceField(

@@ -10,14 +10,7 @@ from django.utils import timezone
 from caseload.forms import NHSForm
 from caseload.models import FOLLOW_UP_ANSWERS
 from discharge.models import Pathway
-
-
-def date_widget():
-    return forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}, format="%Y-%m-%d")
-
-
-def datetime_widget():
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+from ocit.widgets import DateInputField, DateTimeInputField
 
 
 def now_to_the_minute():
@@ -37,11 +30,8 @@ class WardRoundForm(NHSForm):
     prefix = "ward-round"
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    expected_discharge_on = forms.DateField(
-        label="Expected date of discharge (EDD)",
-        required=False,
-        widget=date_widget(),
-        error_messages={"invalid": "Enter the expected date of discharge as a real date"},
+    expected_discharge_on = DateInputField(
+        label="Expected date of discharge (EDD)", subject="The expected date of discharge", required=False
     )
     clinical_criteria = forms.CharField(
         label="Clinical criteria for discharge",
@@ -83,29 +73,23 @@ class FollowUpForm(NHSForm):
 class NctrStartForm(NHSForm):
     prefix = "nctr"
 
-    started_on = forms.DateField(
+    started_on = DateInputField(
         label="Discharge ready date",
+        subject="The discharge ready date",
         help_text="The day the patient stopped meeting the criteria to reside (medically optimised for discharge).",
         initial=timezone.localdate,
-        widget=date_widget(),
-        error_messages={
-            "required": "Enter the discharge ready date",
-            "invalid": "Enter the discharge ready date as a real date",
-        },
+        error_messages={"required": "Enter the discharge ready date"},
     )
 
 
 class NctrEndForm(NHSForm):
     prefix = "nctr-end"
 
-    ended_on = forms.DateField(
+    ended_on = DateInputField(
         label="Meets the criteria to reside again from",
+        subject="The date the patient met the criteria to reside again",
         initial=timezone.localdate,
-        widget=date_widget(),
-        error_messages={
-            "required": "Enter the date the patient met the criteria to reside again",
-            "invalid": "Enter the date as a real date",
-        },
+        error_messages={"required": "Enter the date the patient met the criteria to reside again"},
     )
 
 
@@ -121,12 +105,11 @@ class DelayForm(NHSForm):
             "invalid_choice": "Choose a reason from the list",
         },
     )
-    started_on = forms.DateField(
+    started_on = DateInputField(
         label="Reason applies from",
+        subject="The date the reason applies from",
         required=False,
         help_text="Leave blank for today.",
-        widget=date_widget(),
-        error_messages={"invalid": "Enter the date as a real date"},
     )
     note = forms.CharField(
         label="Note (optional)",
@@ -149,11 +132,11 @@ class TransferForm(NHSForm):
         empty_label="Choose a ward",
         error_messages={"required": "Choose the ward", "invalid_choice": "Choose a ward from the list"},
     )
-    at = forms.DateTimeField(
+    at = DateTimeInputField(
         label="When",
+        subject="The date and time of the move",
         initial=now_to_the_minute,
-        widget=datetime_widget(),
-        error_messages={"required": "Enter when the patient moved", "invalid": "Enter the date and time of the move"},
+        error_messages={"required": "Enter when the patient moved"},
     )
 
     def __init__(self, *args, wards, **kwargs):

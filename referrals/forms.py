@@ -6,8 +6,9 @@ from django import forms
 
 from caseload.forms import NHSForm
 from caseload.models import Priority, Service
-from discharge.forms import datetime_widget, now_to_the_minute
+from discharge.forms import now_to_the_minute
 from discharge.models import Destination, Pathway
+from ocit.widgets import DateTimeInputField
 
 
 class RaiseForm(NHSForm):
@@ -137,14 +138,11 @@ def decision_prefix(action, referral):
 
 class DischargeForm(NHSForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    discharged_at = forms.DateTimeField(
+    discharged_at = DateTimeInputField(
         label="Discharged at",
+        subject="The date and time the patient left hospital",
         initial=now_to_the_minute,
-        widget=datetime_widget(),
-        error_messages={
-            "required": "Enter when the patient left hospital",
-            "invalid": "Enter the date and time the patient left hospital",
-        },
+        error_messages={"required": "Enter when the patient left hospital"},
     )
     destination = forms.ChoiceField(
         label="Where did the patient go?",

@@ -14,7 +14,12 @@ from django.utils import timezone
 from caseload import services
 from caseload.models import Contact, EpisodeStatus, GoalStatus, Sequel
 from tests import factories
-from tests.browser.support import assert_accessible_without_errors, logged_in_page, serious_accessibility_failures
+from tests.browser.support import (
+    assert_accessible_without_errors,
+    fill_date,
+    logged_in_page,
+    serious_accessibility_failures,
+)
 
 # Transactional (the live server needs committed rows), listing every app so that the flush at the end does not
 # re-create content types under new ids: a later test with serialized rollback reloads the original ones.
@@ -107,7 +112,7 @@ def test_a_practitioner_records_a_contact_and_closes_the_episode_with_a_sequel(
         card = page.locator(f"#card-{episode.pk}")
         card.locator("summary").click()
         card.get_by_label("Duration in minutes").fill("40")
-        card.get_by_label("Next planned contact").fill((timezone.localdate() + datetime.timedelta(days=2)).isoformat())
+        fill_date(card, "Next planned contact", timezone.localdate() + datetime.timedelta(days=2))
         card.get_by_label("Notes").fill("Practised making tea with a perching stool.")
         card.get_by_role("button", name="Record contact").click()
         page.locator(f"#card-{episode.pk} .app-card-message").wait_for()

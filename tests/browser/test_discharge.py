@@ -19,7 +19,7 @@ from discharge.models import Delay, NctrPeriod
 from referrals import services as referral_services
 from referrals.models import Referral, ReferralStatus
 from tests import factories
-from tests.browser.support import assert_accessible_without_errors, logged_in_page
+from tests.browser.support import assert_accessible_without_errors, fill_date, logged_in_page
 
 # Transactional (the live server needs committed rows), listing every app so that the flush at the end does not
 # re-create content types under new ids: a later test with serialized rollback reloads the original ones.
@@ -117,7 +117,7 @@ def test_a_ward_referral_is_pulled_and_the_patient_goes_home_on_pathway_1(
 
         ready_on = timezone.localdate() - DAY
         page.locator("summary", has_text="Record the discharge ready date").click()
-        page.get_by_label("Discharge ready date").fill(ready_on.isoformat())
+        fill_date(page, "Discharge ready date", ready_on)
         page.get_by_role("button", name="Record discharge ready date").click()
         page.wait_for_url("**#criteria")
         assert "Discharge ready date recorded" in page.locator("#app-messages").inner_text()

@@ -26,6 +26,7 @@ from caseload.models import (
 )
 from ocit.models import AccessLog
 from tests import factories
+from tests.date_input import boxes, posted
 
 HOUR = datetime.timedelta(hours=1)
 ROLES = ["practitioner", "coordinator", "ward_nurse", "board_member", "sysadmin"]
@@ -383,17 +384,16 @@ def test_my_caseload_when_empty_says_where_work_comes_from(client, practitioner)
 
 
 def contact_data(episode, **overrides):
-    prefix = f"contact-{episode.pk}-"
     values = {
-        "at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "at": timezone.localtime(),
         "duration_minutes": "45",
         "location": "home",
         "attended": "yes",
         "notes": "Walked to the kitchen with a frame.",
-        "next_contact_on": (timezone.localdate() + datetime.timedelta(days=2)).isoformat(),
+        "next_contact_on": timezone.localdate() + datetime.timedelta(days=2),
         **overrides,
     }
-    return {prefix + key: value for key, value in values.items()}
+    return posted(values, prefix=f"contact-{episode.pk}-")
 
 
 def test_recording_a_contact_from_my_caseload_updates_the_card_in_place(client, active_episode, practitioner):
@@ -424,12 +424,18 @@ def test_recording_a_contact_without_javascript_redirects_with_a_message(client,
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"at": "2001-01-01T10:00"}, "at", "before the referral was received"),
+        ({"at": datetime.datetime(2001, 1, 1, 10)}, "at", "before the referral was received"),
         ({"attended": "no", "not_attended_reason": ""}, "not_attended_reason", "Say why the contact did not happen"),
         ({"duration_minutes": "forty"}, "duration_minutes", "whole number of minutes"),
         ({"duration_minutes": "-5"}, "duration_minutes", "cannot be negative"),
-        ({"at": ""}, "at", "Enter when the contact happened"),
-        ({"next_contact_on": "2001-01-01"}, "next_contact_on", "cannot be in the past"),
+        (dict.fromkeys(["at_day", "at_month", "at_year", "at_hour", "at_minute"], ""), "at", "Enter when the contact"),
+        ({"at_hour": "25"}, "at", "the hour must be a number from 0 to 23"),
+        ({"next_contact_on": datetime.date(2001, 1, 1)}, "next_contact_on", "cannot be in the past"),
+        (
+            {"next_contact_on_month": "", "next_contact_on_year": ""},
+            "next_contact_on",
+            "must include a month and a year",
+        ),
     ],
 )
 def test_a_bad_contact_shows_the_field_error_and_writes_nothing(
@@ -526,7 +532,16 @@ def test_adding_a_goal_from_the_episode_page(client, active_episode, practitione
     ("data", "field", "message"),
     [
         ({"text": ""}, "text", "Enter the goal"),
-        ({"text": "Walk again", "target_date": "2001-01-01"}, "target_date", "before the episode started"),
+        (
+            {"text": "Walk again", **boxes("target_date", datetime.date(2001, 1, 1))},
+            "target_date",
+            "before the episode",
+        ),
+        (
+            {"text": "Walk again", "target_date_day": "1", "target_date_month": "13", "target_date_year": "2030"},
+            "target_date",
+            "the month must be a number from 1 to 12",
+        ),
         ({"text": "x" * 301}, "text", "300 characters or fewer"),
     ],
 )
@@ -543,23 +558,27 @@ def test_bad_equipment_shows_the_field_error_and_writes_nothing(client, active_e
     client.force_login(practitioner)
     page = page_text(
         client.post(
-            reverse("caseload:equipment_add", args=[active_episode.pk]), {"item": "", "provided_on": "31/02/2025"}
+            reverse("caseload:equipment_add", args=[active_episode.pk]),
+            {"item": "", "provided_on_day": "31", "provided_on_month": "2", "provided_on_year": "2025"},
         )
     )
     assert 'id="item-error"' in page and 'id="provided_on-error"' in page
+    assert "The date it was provided must be a real date: February 2025 has 28 days" in page
     assert not Equipment.objects.exists()
 
 
 def package_data(**overrides):
-    return {
-        "stage": "start",
-        "effective_on": timezone.localdate().isoformat(),
-        "hours_per_week": "10.5",
-        "calls_per_day": "2",
-        "carers_per_call": "1",
-        "provider_type": "reablement",
-        **overrides,
-    }
+    return posted(
+        {
+            "stage": "start",
+            "effective_on": timezone.localdate(),
+            "hours_per_week": "10.5",
+            "calls_per_day": "2",
+            "carers_per_call": "1",
+            "provider_type": "reablement",
+            **overrides,
+        }
+    )
 
 
 def test_recording_a_care_package(client, active_episode, practitioner):
@@ -800,15 +819,17 @@ def test_a_likely_duplicate_must_be_confirmed_as_a_different_person(client, coor
 
 
 def episode_data(**overrides):
-    return {
-        "service": "step_up_reablement",
-        "source": "gp",
-        "priority": "high",
-        "received_at": (timezone.localtime() - HOUR).strftime("%Y-%m-%dT%H:%M"),
-        "discipline_needed": "ot",
-        "reason": "Fall at home",
-        **overrides,
-    }
+    return posted(
+        {
+            "service": "step_up_reablement",
+            "source": "gp",
+            "priority": "high",
+            "received_at": timezone.localtime() - HOUR,
+            "discipline_needed": "ot",
+            "reason": "Fall at home",
+            **overrides,
+        }
+    )
 
 
 def test_opening_an_episode_puts_it_on_the_triage_board(client, practitioner, patient):
@@ -823,8 +844,13 @@ def test_opening_an_episode_puts_it_on_the_triage_board(client, practitioner, pa
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"received_at": (timezone.localtime() + 3 * HOUR).strftime("%Y-%m-%dT%H:%M")}, "received_at", "in the future"),
-        ({"received_at": "yesterday"}, "received_at", "Enter the date and time"),
+        ({"received_at": timezone.localtime() + 3 * HOUR}, "received_at", "in the future"),
+        ({"received_at_day": "yesterday"}, "received_at", "the day must be a number from 1 to 31"),
+        (
+            {"received_at_minute": ""},
+            "received_at",
+            "The date and time the referral was received must include a minute",
+        ),
         ({"service": ""}, "service", "Choose the service"),
         ({"priority": "whenever"}, "priority", "valid choice"),
     ],

@@ -15,6 +15,7 @@ from discharge.models import Delay, DelayReason, NctrPeriod, Spell, WardStay
 from ocit.models import AccessLog
 from referrals import services as referral_services
 from tests import factories
+from tests.date_input import boxes
 
 DAY = datetime.timedelta(days=1)
 ROLES = ["practitioner", "coordinator", "ward_nurse", "board_member", "sysadmin"]
@@ -73,10 +74,10 @@ def test_each_page_is_for_ward_staff_and_lit_in_reach(request, client, spell, na
 SPELL_FORMS = {
     "discharge:spell_ward_round": {"ward-round-version": "1", "ward-round-clinical_criteria": "Walks safely"},
     "discharge:spell_pathway": {"pathway-version": "1", "pathway-pathway": "1"},
-    "discharge:nctr_start": {"nctr-started_on": "2020-01-01"},
-    "discharge:nctr_end": {"nctr-end-ended_on": "2020-01-01"},
+    "discharge:nctr_start": boxes("nctr-started_on", datetime.date(2020, 1, 1)),
+    "discharge:nctr_end": boxes("nctr-end-ended_on", datetime.date(2020, 1, 1)),
     "discharge:delay_set": {"delay-reason": "1"},
-    "discharge:spell_transfer": {"transfer-ward": "1", "transfer-at": "2020-01-01T10:00"},
+    "discharge:spell_transfer": {"transfer-ward": "1", **boxes("transfer-at", datetime.datetime(2020, 1, 1, 10))},
 }
 
 
@@ -159,7 +160,7 @@ def test_the_board_shows_the_patient_and_the_state_of_their_discharge(client, wa
     assert reverse("referrals:detail", args=[referral.pk]) in page
     assert reverse("referrals:raise", args=[spell.pk]) not in page
     assert reverse("discharge:spell_detail", args=[spell.pk]) in page
-    assert ">5</td>" in page  # length of stay in days, derived from the admission
+    assert "Length of stay (days) </span><span>5</span>" in page  # in days, derived from the admission
 
 
 def test_each_row_offers_a_referral_when_there_is_none(client, ward_nurse, spell):
@@ -271,7 +272,7 @@ def test_edd_before_admission_is_refused_beside_the_field(client, ward_nurse, sp
     before = timezone.localdate(spell.admitted_at) - DAY
     response = client.post(
         reverse("discharge:spell_ward_round", args=[spell.pk]),
-        {"ward-round-version": spell.version, "ward-round-expected_discharge_on": before.isoformat()},
+        {"ward-round-version": spell.version, **boxes("ward-round-expected_discharge_on", before)},
     )
     page = page_text(response)
     assert response.status_code == 200
@@ -289,7 +290,7 @@ def test_the_ward_round_plan_is_saved(client, ward_nurse, spell):
         reverse("discharge:spell_ward_round", args=[spell.pk]),
         {
             "ward-round-version": spell.version,
-            "ward-round-expected_discharge_on": edd.isoformat(),
+            **boxes("ward-round-expected_discharge_on", edd),
             "ward-round-clinical_criteria": "Mobile with frame; eating and drinking",
         },
     )
@@ -352,7 +353,7 @@ def test_a_pathway_must_be_chosen(client, coordinator, spell):
 def test_an_impossible_discharge_ready_date_is_refused(client, coordinator, spell, offset, message):
     client.force_login(coordinator)
     day = timezone.localdate() + offset * DAY
-    response = client.post(reverse("discharge:nctr_start", args=[spell.pk]), {"nctr-started_on": day.isoformat()})
+    response = client.post(reverse("discharge:nctr_start", args=[spell.pk]), boxes("nctr-started_on", day))
     page = page_text(response)
     assert response.status_code == 200 and message in page and 'href="#nctr-started_on"' in page
     assert "<title>Error:" in page
@@ -362,12 +363,12 @@ def test_an_impossible_discharge_ready_date_is_refused(client, coordinator, spel
 def test_the_discharge_ready_date_is_recorded_and_ended(client, coordinator, spell):
     client.force_login(coordinator)
     today = timezone.localdate()
-    client.post(reverse("discharge:nctr_start", args=[spell.pk]), {"nctr-started_on": (today - DAY).isoformat()})
+    client.post(reverse("discharge:nctr_start", args=[spell.pk]), boxes("nctr-started_on", today - DAY))
     period = NctrPeriod.objects.get(spell=spell)
     assert period.started_on == today - DAY and period.recorded_by == coordinator
     page = page_text(client.get(reverse("discharge:spell_detail", args=[spell.pk])))
     assert "No criteria to reside" in page and "Delayed 1 day" in page
-    client.post(reverse("discharge:nctr_end", args=[spell.pk]), {"nctr-end-ended_on": today.isoformat()})
+    client.post(reverse("discharge:nctr_end", args=[spell.pk]), boxes("nctr-end-ended_on", today))
     period.refresh_from_db()
     assert period.ended_on == today
 
@@ -385,7 +386,7 @@ def test_delay_reasons_are_kept_as_history_rows(client, coordinator, spell):
     first, second = DelayReason.objects.all()[:2]
     client.force_login(coordinator)
     url = reverse("discharge:delay_set", args=[spell.pk])
-    client.post(url, {"delay-reason": first.pk, "delay-started_on": (timezone.localdate() - 2 * DAY).isoformat()})
+    client.post(url, {"delay-reason": first.pk, **boxes("delay-started_on", timezone.localdate() - 2 * DAY)})
     client.post(url, {"delay-reason": second.pk, "delay-note": "Agency has no capacity until Monday"})
     delays = list(Delay.objects.filter(spell=spell))
     assert [d.reason for d in delays] == [first, second]
@@ -407,7 +408,7 @@ def test_a_transfer_closes_one_ward_stay_and_opens_another(client, coordinator, 
     at = timezone.localtime().replace(second=0, microsecond=0) - datetime.timedelta(hours=1)
     response = client.post(
         reverse("discharge:spell_transfer", args=[spell.pk]),
-        {"transfer-ward": ward_b.pk, "transfer-at": at.strftime("%Y-%m-%dT%H:%M")},
+        {"transfer-ward": ward_b.pk, **boxes("transfer-at", at)},
     )
     assert response.status_code == 302
     spell.refresh_from_db()
@@ -420,7 +421,7 @@ def test_a_transfer_before_arrival_is_refused(client, coordinator, spell, ward_b
     at = spell.admitted_at - DAY
     response = client.post(
         reverse("discharge:spell_transfer", args=[spell.pk]),
-        {"transfer-ward": ward_b.pk, "transfer-at": timezone.localtime(at).strftime("%Y-%m-%dT%H:%M")},
+        {"transfer-ward": ward_b.pk, **boxes("transfer-at", at)},
     )
     assert "The transfer cannot be before the patient arrived" in page_text(response)
     assert Spell.objects.get(pk=spell.pk).ward_id == spell.ward_id
@@ -434,5 +435,7 @@ def test_a_discharged_stay_is_read_only(client, coordinator, spell):
     page = page_text(client.get(reverse("discharge:spell_detail", args=[spell.pk])))
     assert "Discharged" in page and "Discharge summary" in page
     assert reverse("discharge:nctr_start", args=[spell.pk]) not in page
-    response = client.post(reverse("discharge:nctr_start", args=[spell.pk]), {"nctr-started_on": "2020-01-01"})
+    response = client.post(
+        reverse("discharge:nctr_start", args=[spell.pk]), boxes("nctr-started_on", datetime.date(2020, 1, 1))
+    )
     assert response.status_code == 200 and "already been discharged" in page_text(response)

@@ -18,6 +18,7 @@ from discharge.models import Spell
 from ocit.models import IdempotentRequest
 from referrals.models import Referral
 from tests import factories
+from tests.date_input import boxes
 
 API = "/api/v1"
 HOUR = datetime.timedelta(hours=1)
@@ -95,7 +96,7 @@ def contact_form(page, episode):
     prefix = f"contact-{episode.pk}-"
     return {
         "form_token": token,
-        prefix + "at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        **boxes(prefix + "at", timezone.localtime()),
         prefix + "duration_minutes": "30",
         prefix + "location": "home",
         prefix + "attended": "yes",

@@ -19,6 +19,7 @@ from ocit.models import AccessLog
 from referrals import services
 from referrals.models import DecisionStandard, Referral, ReferralStatus
 from tests import factories
+from tests.date_input import boxes, posted
 
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
@@ -155,7 +156,7 @@ def test_ward_staff_cannot_discharge_another_wards_patient(client, ward_nurse, o
     client.force_login(ward_nurse)
     response = client.post(
         reverse("referrals:discharge", args=[other_referral.spell_id]),
-        {"version": 1, "discharged_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "pathway": 0},
+        {"version": 1, **boxes("discharged_at", timezone.localtime()), "pathway": 0},
     )
     assert response.status_code == 404
     assert Spell.objects.get(pk=other_referral.spell_id).discharged_at is None
@@ -586,18 +587,20 @@ def test_the_referral_page_shows_its_decision_history_and_episode(client, coordi
 
 
 def discharge_data(spell, **overrides):
-    return {
-        "version": spell.version,
-        "discharged_at": timezone.localtime().replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M"),
-        "destination": "usual_residence",
-        "pathway": "1",
-        **overrides,
-    }
+    return posted(
+        {
+            "version": spell.version,
+            "discharged_at": timezone.localtime(),
+            "destination": "usual_residence",
+            "pathway": "1",
+            **overrides,
+        }
+    )
 
 
 def test_a_discharge_before_admission_is_refused_and_nothing_is_written(client, coordinator, spell, referral):
     client.force_login(coordinator)
-    before = timezone.localtime(spell.admitted_at - DAY).strftime("%Y-%m-%dT%H:%M")
+    before = spell.admitted_at - DAY
     response = client.post(reverse("referrals:discharge", args=[spell.pk]), discharge_data(spell, discharged_at=before))
     page = page_text(response)
     assert response.status_code == 200 and "<title>Error:" in page
