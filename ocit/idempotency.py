@@ -14,6 +14,7 @@ import hashlib
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from ocit.api import problem_response
@@ -27,8 +28,24 @@ LARGEST_ANSWER = 1024 * 1024  # an answer larger than this is not kept (and so n
 REPLAYED_HEADERS = ("Content-Type", "Location", "HX-Redirect", "HX-Trigger", "HX-Retarget", "HX-Reswap", "Vary")
 
 
+def _handles(request):
+    """Whether the view at this address takes the method. A key on a request the view would refuse (405) is not
+    claimed, so the refusal is what comes back."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    actions = getattr(match.func, "actions", None)  # a DRF viewset's route: its methods
+    if actions is not None:
+        return request.method.lower() in actions
+    view_class = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
+    if view_class is not None:
+        return hasattr(view_class, request.method.lower())
+    return True  # a function view answers for itself
+
+
 def _key(request):
-    if request.method not in ("POST", "PATCH") or not request.user.is_authenticated:
+    if request.method not in ("POST", "PATCH") or not request.user.is_authenticated or not _handles(request):
         return None
     key = request.headers.get(HEADER)
     if key is None:

@@ -123,3 +123,12 @@ def test_a_visit_sent_for_a_keyworker_the_episode_no_longer_has_is_a_409_naming_
     assert f"reallocated to {colleague.full_name}" in refused.json()["detail"]
     assert client.post(url, visit, content_type="application/json").status_code == 201  # recorded anyway
     assert episode.contacts.count() == 2
+
+
+def test_a_key_sent_again_with_a_method_the_address_does_not_take_is_a_405(client, practitioner, episode):
+    client.force_login(practitioner)
+    url = f"{API}/episodes/{episode.pk}/contacts/"
+    visit = {"at": timezone.now().isoformat(), "duration_minutes": 30, "location": "home", "notes": "Visit."}
+    headers = {"Idempotency-Key": "once"}
+    assert client.post(url, visit, content_type="application/json", headers=headers).status_code == 201
+    assert client.patch(url, {"notes": "x"}, content_type="application/json", headers=headers).status_code == 405
