@@ -50,5 +50,6 @@ def run(emit, scale):
     emit("adt_ack_p99", round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2), "ms", scale)
     emit("adt_parse_only_per_second", round(len(messages) / parsing, 1), "messages/s", scale)
     emit("adt_share_of_parse_only", round((len(results) / elapsed) / (len(messages) / parsing) * 100, 2), "%", scale)
-    codes = {code: sum(1 for c, _ in results if c == code) for code in ("AA", "AE", "AR")}
+    acks = [replay.ack_code(answer) for answer, _ in results]
+    codes = {code: acks.count(code) for code in ("AA", "AE", "AR")}
     emit("adt_acks", codes, "count", scale)

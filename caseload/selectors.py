@@ -150,16 +150,11 @@ def my_caseload(*, user):
     """The practitioner's open episodes, with their next planned contact and overdue goals counted: people not yet
     seen first (a new allocation), then by the next planned contact."""
     today = timezone.localdate()
-    episodes = (
-        episodes_for(user=user)
-        .exclude(status=EpisodeStatus.CLOSED)
-        .filter(allocations__practitioner=user, allocations__ended_at=None)
-        .annotate(
-            overdue_goals=Count(
-                "goals", filter=Q(goals__status=GoalStatus.OPEN, goals__target_date__lt=today), distinct=True
-            ),
-            not_yet_seen=Case(When(first_contact_at__isnull=True, then=Value(0)), default=Value(1)),
-        )
+    episodes = _allocated_to(user).annotate(
+        overdue_goals=Count(
+            "goals", filter=Q(goals__status=GoalStatus.OPEN, goals__target_date__lt=today), distinct=True
+        ),
+        not_yet_seen=Case(When(first_contact_at__isnull=True, then=Value(0)), default=Value(1)),
     )
     return in_hospital(episodes).order_by(
         "not_yet_seen", F("next_contact_on").asc(nulls_last=True), F("due_by").asc(nulls_last=True), "pk"
@@ -168,27 +163,28 @@ def my_caseload(*, user):
 
 def todays_visits(*, user):
     """The practitioner's open episodes for the Today page: planned contacts due today or overdue first, then the
-    rest of their list; each with its open goals and its last contact (two queries in all)."""
+    rest of their list; each with its keyworker, open goals and last contact (two queries in all)."""
     today = timezone.localdate()
     last = Contact.objects.filter(episode=OuterRef("pk")).order_by("-at", "-id")
-    episodes = (
+    episodes = _with_keyworker(_allocated_to(user)).annotate(
+        planned_today=Case(When(next_contact_on__lte=today, then=Value(0)), default=Value(1)),
+        last_contact_at=Subquery(last.values("at")[:1]),
+        last_contact_notes=Subquery(last.values("notes")[:1]),
+        last_contact_by=Subquery(last.values("practitioner__full_name")[:1]),
+    )
+    episodes = episodes.prefetch_related(
+        Prefetch("goals", queryset=Goal.objects.filter(status=GoalStatus.OPEN), to_attr="open_goals")
+    )
+    return episodes.order_by("planned_today", F("next_contact_on").asc(nulls_last=True), "patient__family_name", "pk")
+
+
+def _allocated_to(user):
+    """Open episodes the user is allocated to now (as keyworker or alongside)."""
+    return (
         episodes_for(user=user)
         .exclude(status=EpisodeStatus.CLOSED)
         .filter(allocations__practitioner=user, allocations__ended_at=None)
-        .annotate(
-            planned_today=Case(When(next_contact_on__lte=today, then=Value(0)), default=Value(1)),
-            last_contact_at=Subquery(last.values("at")[:1]),
-            last_contact_notes=Subquery(last.values("notes")[:1]),
-            last_contact_by=Subquery(last.values("practitioner__full_name")[:1]),
-            keyworker_id=Subquery(
-                Allocation.objects.filter(episode=OuterRef("pk"), role=AllocationRole.KEYWORKER, ended_at=None).values(
-                    "practitioner_id"
-                )[:1]
-            ),
-        )
-        .prefetch_related(Prefetch("goals", queryset=Goal.objects.filter(status=GoalStatus.OPEN), to_attr="open_goals"))
     )
-    return episodes.order_by("planned_today", F("next_contact_on").asc(nulls_last=True), "patient__family_name", "pk")
 
 
 def team_caseload(*, user, team=None):

@@ -205,8 +205,14 @@ def response_standard_for(*, service, priority):
     return standard
 
 
+def _current_keyworker(episode):
+    """The episode's keyworker allocation now, or None."""
+    keyworkers = episode.allocations.filter(ended_at=None, role=AllocationRole.KEYWORKER)
+    return keyworkers.select_related("practitioner").first()
+
+
 def _episode_snapshot(episode):
-    keyworker = episode.allocations.filter(ended_at=None, role=AllocationRole.KEYWORKER).first()
+    keyworker = _current_keyworker(episode)
     return {
         "status": episode.status,
         "priority": episode.priority,
@@ -459,8 +465,7 @@ def contact_record(
     if not episode.is_open:
         raise Conflict("This episode is closed: contacts cannot be added to it.", current_status=episode.status)
     if keyworker is not None:
-        keyworkers = episode.allocations.filter(role=AllocationRole.KEYWORKER, ended_at=None)
-        current = keyworkers.select_related("practitioner").first()
+        current = _current_keyworker(episode)
         if current is None or current.practitioner_id != keyworker.pk:
             who = current.practitioner.full_name if current else "nobody"
             when = timezone.localtime(current.started_at if current else episode.updated_at)

@@ -153,10 +153,14 @@ class Read:
         }
 
 
+def _segments(raw):
+    """HL7 separates segments with CR; engines and people send LF or CRLF too."""
+    return raw.replace("\r\n", "\r").replace("\n", "\r").strip()
+
+
 def read(raw):
-    text = raw.replace("\r\n", "\r").replace("\n", "\r").strip()
     try:
-        message = hl7.parse(text)
+        message = hl7.parse(_segments(raw))
         kind, event = str(message.extract_field("MSH", 1, 9, 1, 1)), str(message.extract_field("MSH", 1, 9, 1, 2))
         control_id = str(message.extract_field("MSH", 1, 10)).strip()
     except (hl7.ParseException, KeyError, IndexError, ValueError) as error:
@@ -178,7 +182,7 @@ def _stamp():
 def ack(raw, code, text="", error_code=APPLICATION_ERROR):
     """An ACK for `raw`: MSH and MSA, and an ERR segment when it was not applied."""
     try:
-        message = hl7.parse(raw.replace("\r\n", "\r").replace("\n", "\r").strip())
+        message = hl7.parse(_segments(raw))
         answer = str(message.create_ack(code, application="OCIT", facility="OCIT")).rstrip("\r")
     except Exception:  # unreadable: an ACK of our own, naming no message
         answer = f"MSH|^~\\&|OCIT|OCIT|||{_stamp()}||ACK|{hl7.generate_message_control_id()}|P|2.4\rMSA|{code}|"
@@ -307,10 +311,14 @@ def _ward(parsed):
     return ward
 
 
-def _spell(row, parsed):
+def _visit_number(parsed):
     if not parsed.visit_number:
         raise Failed("PV1-19 (the visit number) is empty.", "101")
-    spell = Spell.objects.filter(visit_number=parsed.visit_number).first()
+    return parsed.visit_number
+
+
+def _spell(row, parsed):
+    spell = Spell.objects.filter(visit_number=_visit_number(parsed)).first()
     if spell is None:
         raise Held
     row.spell = spell
@@ -318,9 +326,7 @@ def _spell(row, parsed):
 
 
 def admit(row, parsed, actor):
-    if not parsed.visit_number:
-        raise Failed("PV1-19 (the visit number) is empty.", "101")
-    if Spell.objects.filter(visit_number=parsed.visit_number).exists():
+    if Spell.objects.filter(visit_number=_visit_number(parsed)).exists():
         raise NotNeeded(f"Visit {parsed.visit_number} is already admitted.")
     ward = _ward(parsed)
     patient = _patient(row, parsed, actor)

@@ -21,8 +21,9 @@ def _ts(moment):
     return timezone.localtime(moment).strftime("%Y%m%d%H%M%S")
 
 
-def adt_message(event, control_id, *, visit, ward, nhs_number, at, person, destination=""):
-    """One ADT message as the hospital's PAS would send it (segments separated by carriage returns)."""
+def adt_message(event, control_id, *, visit, ward, nhs_number, at, person, destination="", phone=""):
+    """One ADT message as the hospital's PAS would send it (segments separated by carriage returns); `person` is
+    (family name, given name, date of birth, postcode)."""
     family, given, born, postcode = person
     pv1 = ["PV1", "1", "I", f"{ward}^^^UHCW", *[""] * 15, visit, *[""] * 16, destination, *[""] * 7]
     pv1 += [_ts(at) if event == "A01" else "", _ts(at) if event == "A03" else ""]
@@ -31,7 +32,7 @@ def adt_message(event, control_id, *, visit, ward, nhs_number, at, person, desti
             f"MSH|^~\\&|PAS|UHCW|OCIT|OCIT|{_ts(at)}||ADT^{event}^ADT_{event}|{control_id}|P|2.4",
             f"EVN|{event}|{_ts(at)}",
             f"PID|1||{control_id}^^^UHCW^MR~{nhs_number}^^^NHS^NH||{family}^{given}^^^||{born:%Y%m%d}|U|||"
-            f"1 Demo Road^^Coventry^^{postcode}",
+            f"1 Demo Road^^Coventry^^{postcode}||{phone}",
             "|".join(pv1),
         ]
     )
@@ -98,8 +99,13 @@ def running_listener():
         thread.join(10)
 
 
+def ack_code(answer):
+    """AA, AE or AR: MSA-1 of an ACK."""
+    return next(line for line in answer.split("\r") if line.startswith("MSA")).split("|")[1]
+
+
 def send_all(messages, port, host="127.0.0.1"):
-    """Send each message down one MLLP connection and wait for its ACK: [(ACK code, seconds to the ACK)]."""
+    """Send each message down one MLLP connection and wait for its ACK: [(the ACK, seconds to it)]."""
     results = []
     with socket.create_connection((host, port), timeout=60) as connection:
         for message in messages:
@@ -111,7 +117,5 @@ def send_all(messages, port, host="127.0.0.1"):
                 if not chunk:
                     raise ConnectionError("the listener closed the connection")
                 data += chunk
-            answer = data.removeprefix(START).removesuffix(END).decode()
-            code = next(line for line in answer.split("\r") if line.startswith("MSA")).split("|")[1]
-            results.append((code, time.perf_counter() - started))
+            results.append((data.removeprefix(START).removesuffix(END).decode(), time.perf_counter() - started))
     return results

@@ -4,7 +4,6 @@ the stays and ward stays that result, and the audit rows."""
 
 import datetime
 import random
-import socket
 
 import pytest
 from django.conf import settings
@@ -14,14 +13,12 @@ from caseload.models import Patient
 from discharge.models import Spell, WardStay
 from interfaces import adt, replay
 from interfaces.models import AdtMessage, Outcome
-from interfaces.replay import running_listener
+from interfaces.replay import ack_code, running_listener
 from ocit.identifiers import synthetic_nhs_numbers
 from ocit.models import ChangeLog
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-START, END = b"\x0b", b"\x1c\x0d"
 
 
 @pytest.fixture
@@ -33,45 +30,22 @@ def listener():
 
 def send(port, *messages):
     """Frame each message, send them down one connection, and read an ACK for each."""
-    answers = []
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as connection:
-        for message in messages:
-            connection.sendall(START + message.encode() + END)
-            data = b""
-            while not data.endswith(END):
-                data += connection.recv(65536)
-            answers.append(data.removeprefix(START).removesuffix(END).decode())
+    answers = [answer for answer, _ in replay.send_all(messages, port)]
     return answers if len(answers) > 1 else answers[0]
-
-
-def ack_code(answer):
-    return next(line for line in answer.split("\r") if line.startswith("MSA")).split("|")[1]
 
 
 def err(answer):
     return next((line for line in answer.split("\r") if line.startswith("ERR")), "")
 
 
-def hl7_time(moment):
-    return timezone.localtime(moment).strftime("%Y%m%d%H%M%S")
-
-
 def message(event, control_id, *, visit="V1001", ward="W31", nhs_number="9990000018", at=None, destination="",
             postcode="CV6 4DD", family="SMITH", given="ADA", born="19400102", phone=""):  # fmt: skip
+    person = (family, given, datetime.datetime.strptime(born, "%Y%m%d").date(), postcode)
     at = at or timezone.now() - datetime.timedelta(hours=2)
-    admitted = hl7_time(at) if event == "A01" else ""
-    discharged = hl7_time(at) if event == "A03" else ""
-    pv1 = ["PV1", "1", "I", f"{ward}^Bay 1^Bed 2^UHCW", *[""] * 15, visit, *[""] * 16, destination, *[""] * 7]
-    pv1 += [admitted, discharged]
-    return "\r".join(
-        [
-            f"MSH|^~\\&|PAS|UHCW|OCIT|OCIT|{hl7_time(at)}||ADT^{event}^ADT_{event}|{control_id}|P|2.4",
-            f"EVN|{event}|{hl7_time(at)}",
-            f"PID|1||RKB123^^^UHCW^MR~{nhs_number}^^^NHS^NH||{family}^{given}^^^MRS||{born}|F|||"
-            f"1 High St^^Coventry^^{postcode}||{phone}",
-            "|".join(pv1),
-        ]
-    )
+    return replay.adt_message(
+        event, control_id, visit=visit, ward=ward, nhs_number=nhs_number, at=at, person=person,
+        destination=destination, phone=phone,
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -238,7 +212,7 @@ def test_a_day_replayed_fills_the_ward_board_and_shows_what_a_real_feed_sends(li
         until=timezone.now(),
         admissions=12,
     )
-    codes = [code for code, _ in replay.send_all(messages, listener)]
+    codes = [ack_code(answer) for answer, _ in replay.send_all(messages, listener)]
     assert codes.count("AE") == 1 and set(codes) == {"AA", "AE"}  # the one unmapped ward
     assert Spell.objects.count() == 12
     assert AdtMessage.objects.filter(outcome=Outcome.WAITING).count() == 0  # the early A03 was applied after its A01

@@ -32,7 +32,7 @@ export async function forget(id) {
   db.close();
 }
 
-async function waitingAnywhere() {
+export async function unsentCount() {
   // Counting must not make the database: on a signed-out page there may be none, and none should be left.
   const names = (await indexedDB.databases()).map((database) => database.name);
   if (!names.includes(DATABASE)) {
@@ -50,14 +50,10 @@ export async function wipe({ keepUnsent = false } = {}) {
   if ("caches" in window) {
     await Promise.all(CACHES.map((name) => caches.delete(name)));
   }
-  if (keepUnsent && (await waitingAnywhere()) > 0) {
+  if (keepUnsent && (await unsentCount()) > 0) {
     return;
   }
   if ((await indexedDB.databases()).some((database) => database.name === DATABASE)) {
     await deleteDB(DATABASE);
   }
-}
-
-export async function unsentCount() {
-  return waitingAnywhere();
 }

@@ -117,6 +117,6 @@ class Command(BaseCommand):
         )
         with replay.running_listener() as port:
             results = replay.send_all(messages, port)
-        codes = collections.Counter(code for code, _ in results)
+        codes = collections.Counter(replay.ack_code(answer) for answer, _ in results)
         summary = ", ".join(f"{count} {code}" for code, count in sorted(codes.items()))
         self.stdout.write(f"ADT replay: {len(results)} messages through the MLLP listener ({summary}).")
