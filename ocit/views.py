@@ -160,9 +160,10 @@ def manifest(request):
 @login_not_required
 def offline(request):
     """What the service worker shows for a page opened without a connection. Kept on the device, so it names
-    nobody: it is rendered as for a visitor who is not signed in."""
+    nobody: it is rendered as for a visitor who is not signed in, but it does not say the session has ended (the
+    page's script would then clear the Today copy the practitioner needs without a signal)."""
     request.user = AnonymousUser()
-    return render(request, "offline.html")
+    return render(request, "offline.html", {"offline_page": True})
 
 
 HEALTH_DEADLINE = 0.8  # seconds: a container health check waits a few seconds at most

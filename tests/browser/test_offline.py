@@ -161,6 +161,8 @@ def test_it_is_installable_and_logging_out_leaves_nothing_on_the_device(live_ser
         go_offline(page.context)
         page.goto("/caseload/mine/")  # any other page: the offline page, which says so
         assert "No connection" in page.locator("h1").inner_text()
+        page.goto(TODAY)  # the offline page left the day's copy alone
+        page.get_by_label("Walk to the shop").wait_for()
         go_online(page.context)
         page.goto(TODAY)
         assert page.evaluate("async () => (await caches.keys()).length") > 0

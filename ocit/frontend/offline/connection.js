@@ -4,6 +4,7 @@ import { unsentCount, wipe } from "./store.js";
 const body = document.body;
 const keepsOffline = body.dataset.keepsOffline === "true";
 const signedIn = body.dataset.signedIn === "true";
+const sessionUnknown = body.dataset.signedIn === "unknown"; // the offline page: no connection to tell
 
 function showConnection() {
   const banner = document.getElementById("app-connection");
@@ -25,6 +26,8 @@ async function unregister() {
 
 if (keepsOffline && "serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/" });
+} else if (sessionUnknown) {
+  // Without a connection nobody can say whether the session has ended: keep what the device holds.
 } else if (signedIn) {
   // Another role on a device a practitioner used: it keeps nothing of theirs but what is still to be sent.
   unregister().then(() => wipe({ keepUnsent: true }));
