@@ -7,7 +7,8 @@ MAX_DEPTH = 20  # the deepest a request body needs is 3 (a referral's new patien
 
 
 class JSONParser(parsers.JSONParser):
-    """JSON no deeper than MAX_DEPTH: a body nested a thousand levels deep is a 400, not a RecursionError."""
+    """JSON no deeper than MAX_DEPTH (a body nested a thousand levels deep is a 400, not a RecursionError), and
+    text without the NUL character, which PostgreSQL cannot store or look up (a 400, not a database error)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
@@ -15,17 +16,22 @@ class JSONParser(parsers.JSONParser):
         except RecursionError:
             data = None
         else:
-            if not _deeper_than(data, MAX_DEPTH):
+            problem = _problem(data)
+            if problem is None:
                 return data
+            raise ParseError(problem)
         raise ParseError(f"The JSON is nested too deeply: at most {MAX_DEPTH} levels.")
 
 
-def _deeper_than(data, limit):
+def _problem(data):
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return "Text may not contain the NUL character (\\u0000)."
         if isinstance(value, dict | list):
-            if depth > limit:
-                return True
-            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
-    return False
+            if depth > MAX_DEPTH:
+                return f"The JSON is nested too deeply: at most {MAX_DEPTH} levels."
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+    return None

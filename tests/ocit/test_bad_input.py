@@ -157,3 +157,10 @@ def test_a_page_that_is_not_a_number_is_a_400_and_one_past_the_last_a_404(client
         ]
     assert client.get(f"{API}/episodes/", {"page": "1"}).json()["count"] == 1
     assert client.get(f"{API}/episodes/", {"page": "2"}).status_code == 404
+
+
+def test_text_with_a_nul_character_is_a_400_wherever_it_is_in_the_body(client, coordinator, patient):
+    client.force_login(coordinator)
+    for body in ({"lit": "tile\u0000hill", "version": patient.version}, {"version": patient.version, "x\u0000": 1}):
+        response = client.patch(f"{API}/patients/{patient.pk}/", body, content_type="application/json")
+        assert response.status_code == 400 and "NUL" in response.json()["detail"]
