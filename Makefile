@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DEBUG=true
 
-.PHONY: run test lint format assets bench fuzz install worker beat clean
+.PHONY: run test lint format assets bench bench-load fuzz install worker beat clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ format: install
 # Seeds a throwaway PostgreSQL database and prints figures as JSON lines (SCALE=coventry by default).
 bench: install
 	$(BIN)/python bench/run.py --scale $(or $(SCALE),coventry)
+
+# gunicorn as in production under wrk's concurrent load: requests/s, p50/p99 and the share of a trivial view's.
+bench-load: install
+	$(BIN)/python bench/load.py --scale $(or $(SCALE),coventry)
 
 # The background processes, as docker-compose runs them (need REDIS_URL).
 worker: install

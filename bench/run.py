@@ -9,6 +9,7 @@ again without seeding (the recompute's figures are made afresh each time).
 """
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -37,9 +38,16 @@ def main():
     parser.add_argument("--scale", choices=["small", "coventry", "ics"], default="coventry")
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args()
+    with seeded_database(args.scale, args.seed):
+        run(args.scale)
 
+
+@contextlib.contextmanager
+def seeded_database(scale, seed):
+    """A PostgreSQL database holding the scale's demo data, with Django set up against it (the settings in the
+    environment, for any process started inside); dropped afterwards unless BENCH_KEEP_DB is set."""
     keep = os.environ.get("BENCH_KEEP_DB", "").lower() in ("1", "true", "yes")
-    database = f"ocit_bench_{args.scale}" if keep else f"ocit_bench_{os.getpid()}"
+    database = f"ocit_bench_{scale}" if keep else f"ocit_bench_{os.getpid()}"
     with psycopg.connect(SERVER, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
     if not exists:
@@ -51,12 +59,13 @@ def main():
             DEMO_PASSWORD=secrets.token_urlsafe(16),
             DEBUG="false",
             HTTPS="false",
-            ALLOWED_HOSTS="testserver",
+            ALLOWED_HOSTS="testserver,127.0.0.1",
             DJANGO_SETTINGS_MODULE="ocit.settings",
         )
         os.environ.pop("REDIS_URL", None)
         sys.path.insert(0, str(ROOT))
-        run(args.scale, args.seed)
+        seed_if_empty(scale, seed)
+        yield database
     finally:
         from django.db import connections
 
@@ -65,7 +74,7 @@ def main():
             admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def run(scale, seed):
+def seed_if_empty(scale, seed):
     import django
 
     django.setup()
@@ -80,11 +89,16 @@ def run(scale, seed):
         started = time.perf_counter()
         call_command("seed_demo", scale=scale, seed=seed, force=True, stdout=progress)
         emit("seed_demo", round(time.perf_counter() - started, 2), "s", scale)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def run(scale):
+    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_database_size(current_database())")
         emit("database_size", round(cursor.fetchone()[0] / 1024**2, 1), "MiB", scale)
-        cursor.execute("VACUUM ANALYZE")
 
     import pages
 
