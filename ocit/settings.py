@@ -122,7 +122,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),  # a new connection per request costs more than most pages
         # A kept connection is checked before a request (or task) uses it, so the first request after a database
         # restart gets a new connection instead of an error.
         conn_health_checks=True,

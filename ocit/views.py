@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count
@@ -185,11 +186,25 @@ def _queue_checks():
         return {"celery_workers": {"status": "in-process"}}
     if not broker_answers(timeout=0.3):
         return {"redis": {"status": "error", "error": "no answer"}, "celery_workers": {"status": "unknown"}}
-    try:
-        workers = celery_app.control.ping(timeout=0.4)
-    except Exception as error:  # the broker went away between the two checks
-        return {"redis": {"status": "ok"}, "celery_workers": {"status": "error", "error": type(error).__name__}}
-    return {"redis": {"status": "ok"}, "celery_workers": {"status": "ok" if workers else "none", "count": len(workers)}}
+    return {"redis": {"status": "ok"}, "celery_workers": _workers_check()}
+
+
+WORKERS_CHECKED_EVERY = 30  # seconds: a ping waits its whole timeout when no worker answers
+
+
+def _workers_check():
+    """Whether a Celery worker answers a ping, asked at most every WORKERS_CHECKED_EVERY seconds across the web
+    workers (the answer is shared through the cache): a health check every few seconds must not hold a web worker
+    for the ping's timeout each time."""
+    checked = cache.get("healthz:celery_workers")
+    if checked is None:
+        try:
+            answered = celery_app.control.ping(timeout=0.4, limit=1)  # the first answer is enough
+            checked = {"status": "ok" if answered else "none"}
+        except Exception as error:  # the broker went away between the two checks
+            checked = {"status": "error", "error": type(error).__name__}
+        cache.set("healthz:celery_workers", checked, WORKERS_CHECKED_EVERY)
+    return checked
 
 
 @login_not_required
