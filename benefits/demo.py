@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from benefits.metrics import GO_LIVE
 from benefits.models import Assumption, AssumptionKey, ExternalMeasure, ExternalMeasureKey, MetricValue
+from ocit.demo import Row
 
 # The default baselines are for Coventry (benefits/migrations); a demo of another size scales them with its number
 # of patients a year.
@@ -64,8 +65,7 @@ def _external_measures(ctx):
             ExternalMeasureKey.ED_ATTENDANCES: max(rng.gauss(420 - 25 * easing + 30 * winter, 25), 0),
         }
         rows.extend(
-            ExternalMeasure(measure=measure, on=day, value=Decimal(f"{max(value, 0):.1f}"))
-            for measure, value in figures.items()
+            Row(measure=measure, on=day, value=Decimal(f"{max(value, 0):.1f}")) for measure, value in figures.items()
         )
         day += datetime.timedelta(days=1)
-    ctx.bulk_create(ExternalMeasure, rows, "external measures")
+    ctx.insert(ExternalMeasure, rows, "external measures")

@@ -9,8 +9,6 @@ recent are still open, some waiting on the triage board.
 import datetime
 from decimal import Decimal
 
-from django.utils import timezone
-
 from caseload.models import (
     CARE_HOME_SEQUELS,
     LONG_TERM_SEQUELS,
@@ -33,6 +31,7 @@ from caseload.models import (
     Source,
 )
 from ocit import clock
+from ocit.demo import Row
 from ocit.identifiers import synthetic_nhs_numbers
 from ocit.models import LIT_ROLES, Discipline, User
 
@@ -123,14 +122,14 @@ POPULATION_65_PLUS = {"CV1": 6000, "CV2": 11000, "CV3": 10500, "CV4": 7500, "CV5
 
 def seed(ctx):
     """The demo patients and the localities' populations; their episodes come with the referrals that opened them
-    (see `referrals.demo`)."""
+    (see `referrals.demo`). Returns the number of patients."""
     for district, population in POPULATION_65_PLUS.items():
         Locality.objects.filter(postcode_district=district).update(population_65_plus=round(population * ctx.size))
     return _seed_patients(ctx)
 
 
 def _seed_patients(ctx):
-    teams = {loc.postcode_district: loc.team for loc in Locality.objects.select_related("team")}
+    teams = dict(Locality.objects.values_list("postcode_district", "team_id"))
     districts = list(DISTRICT_WEIGHTS)
     weights = list(DISTRICT_WEIGHTS.values())
     nhs_numbers = synthetic_nhs_numbers(start=0)
@@ -143,7 +142,7 @@ def _seed_patients(ctx):
         known = rng.random() > 0.005
         needs_interpreter = rng.random() < 0.06
         patients.append(
-            Patient(
+            Row(
                 nhs_number=next(nhs_numbers) if known else None,
                 nhs_number_unknown_reason="" if known else "Not yet traced on the national spine",
                 given_name=fake.first_name_female() if sex == Sex.FEMALE else fake.first_name_male(),
@@ -163,14 +162,16 @@ def _seed_patients(ctx):
                 if rng.random() < 0.2
                 else "",
                 consent_to_share=rng.random() < 0.95,
-                team=teams[district],
+                team_id=teams[district],
                 created_at=ctx.moment_between(ctx.start, ctx.as_of),
             )
         )
-    return ctx.bulk_create(Patient, patients, "patients")
+    ctx.insert(Patient, patients, "patients")
+    return len(patients)
 
 
 def staff_by_team():
+    """{team id: {discipline: [its LIT staff, by email]}}."""
     staff = {}
     for user in User.objects.filter(role__in=LIT_ROLES, is_active=True).order_by("email"):
         staff.setdefault(user.team_id, {}).setdefault(user.discipline, []).append(user)
@@ -225,8 +226,8 @@ class EpisodeBatch:
         in_progress = awaiting or received + length > ctx.as_of
         if in_progress and not awaiting and source != Source.WARD and rng.random() < 0.2:  # just referred
             received = ctx.as_of - datetime.timedelta(hours=rng.uniform(0, standard.hours * 1.25))
-        episode = Episode(
-            patient=patient,
+        episode = Row(
+            patient_id=patient.id,
             team_id=patient.team_id,
             service=service,
             source=source,
@@ -238,6 +239,9 @@ class EpisodeBatch:
             response_standard=standard.name,
             due_by=None if in_hospital else clock.after(received, hours=standard.hours),
             created_at=received,
+            first_contact_at=None,
+            closed_at=None,
+            sequel="",
         )
         if awaiting:
             episode.status = EpisodeStatus.AWAITING_ALLOCATION
@@ -273,17 +277,21 @@ class EpisodeBatch:
         return choose(rng, {sequel: ctx.before_after(closed_at, *weights) for sequel, weights in SEQUELS.items()})
 
     def save(self):
-        episodes = Episode.objects.bulk_create(self.episodes)
+        """The episodes (giving each its id), then their allocations, contacts, goals, packages and equipment."""
+        episodes, self.episodes = self.episodes, []
+        self.ctx.insert(Episode, episodes)
         rows = {"allocations": [], "contacts": [], "goals": [], "packages": [], "equipment": []}
         for episode in episodes:
             if episode.status != EpisodeStatus.AWAITING_ALLOCATION:
                 self._children(episode, rows)
-        Allocation.objects.bulk_create(rows["allocations"])
-        Contact.objects.bulk_create(rows["contacts"])
-        Goal.objects.bulk_create(rows["goals"])
-        CarePackage.objects.bulk_create(rows["packages"])
-        Equipment.objects.bulk_create(rows["equipment"])
-        self.episodes = []
+        for model, name in [
+            (Allocation, "allocations"),
+            (Contact, "contacts"),
+            (Goal, "goals"),
+            (CarePackage, "packages"),
+            (Equipment, "equipment"),
+        ]:
+            self.ctx.insert(model, rows[name])
         return {"episodes": len(episodes), **{name: len(objects) for name, objects in rows.items()}}
 
     def _children(self, episode, rows):
@@ -296,13 +304,13 @@ class EpisodeBatch:
         allocated = clock.after(episode.received_at, minutes=rng.uniform(5, 90))
         allocated = min(allocated, episode.first_contact_at or ctx.as_of)
         rows["allocations"].append(
-            Allocation(
-                episode=episode,
-                practitioner=keyworker,
+            Row(
+                episode_id=episode.id,
+                practitioner_id=keyworker.pk,
                 discipline=keyworker.discipline,
                 started_at=allocated,
                 ended_at=episode.closed_at,
-                allocated_by=coordinator,
+                allocated_by_id=coordinator.pk if coordinator else None,
             )
         )
         if episode.first_contact_at:
@@ -313,24 +321,23 @@ class EpisodeBatch:
                 if episode.closed_at:
                     status = choose(rng, {GoalStatus.ACHIEVED: 60, GoalStatus.PARTLY: 25, GoalStatus.NOT_ACHIEVED: 15})
                 rows["goals"].append(
-                    Goal(
-                        episode=episode,
+                    Row(
+                        episode_id=episode.id,
                         text=text,
                         status=status,
                         created_at=episode.first_contact_at or allocated,
-                        target_date=timezone.localdate(episode.received_at)
-                        + datetime.timedelta(days=rng.randint(7, 42)),
+                        target_date=ctx.localdate(episode.received_at) + datetime.timedelta(days=rng.randint(7, 42)),
                     )
                 )
         self._packages(episode, keyworker, rows)
         if episode.first_contact_at and rng.random() < 0.3:
             for item in rng.sample(EQUIPMENT, rng.randint(1, 2)):
                 rows["equipment"].append(
-                    Equipment(
-                        episode=episode,
+                    Row(
+                        episode_id=episode.id,
                         item=item,
-                        provided_on=timezone.localdate(episode.first_contact_at),
-                        recorded_by=keyworker,
+                        provided_on=ctx.localdate(episode.first_contact_at),
+                        recorded_by_id=keyworker.pk,
                     )
                 )
 
@@ -353,16 +360,16 @@ class EpisodeBatch:
             attended = n == 0 or rng.random() < 0.92
             location = "home" if n == 0 else choose(rng, {"home": 80, "phone": 14, "clinic": 4, "video": 2})
             rows["contacts"].append(
-                Contact(
-                    episode=episode,
+                Row(
+                    episode_id=episode.id,
                     at=at,
-                    practitioner=by,
+                    practitioner_id=by.pk,
                     discipline=by.discipline,
                     attended=attended,
                     not_attended_reason="" if attended else rng.choice(NOT_ATTENDED),
                     location=location,
                     duration_minutes=rng.choice([20, 30, 45, 60, 90]),
-                    recorded_by=by,
+                    recorded_by_id=by.pk,
                     created_at=at,
                 )
             )
@@ -370,7 +377,7 @@ class EpisodeBatch:
     def _packages(self, episode, keyworker, rows):
         """Care at home at the start and the end: reablement calls tapering to what the person needs after
         (e.g. 4 calls a day down to 2 [seed 001]), a long-term package for those who leave needing one."""
-        rng = self.rng
+        rng, ctx = self.rng, self.ctx
         long_term = episode.sequel in LONG_TERM_SEQUELS
         if episode.service not in PACKAGE_SERVICES and not long_term:
             return
@@ -379,12 +386,12 @@ class EpisodeBatch:
         if episode.service not in PACKAGE_SERVICES:  # the care at home the person had before
             start = dict(calls_per_day=calls - 1, carers_per_call=1, provider_type="independent")
         rows["packages"].append(
-            CarePackage(
-                episode=episode,
+            Row(
+                episode_id=episode.id,
                 stage="start",
-                effective_on=timezone.localdate(episode.received_at),
+                effective_on=ctx.localdate(episode.received_at),
                 hours_per_week=Decimal(start["calls_per_day"] * 7 * rng.choice([0.5, 0.75, 1])),
-                recorded_by=keyworker,
+                recorded_by_id=keyworker.pk,
                 created_at=episode.received_at,
                 **start,
             )
@@ -393,15 +400,15 @@ class EpisodeBatch:
             return
         end_calls = choose(rng, {1: 35, 2: 40, 3: 18, 4: 7}) if long_term else 0
         rows["packages"].append(
-            CarePackage(
-                episode=episode,
+            Row(
+                episode_id=episode.id,
                 stage="end",
-                effective_on=timezone.localdate(episode.closed_at),
+                effective_on=ctx.localdate(episode.closed_at),
                 hours_per_week=Decimal(end_calls * 7 * rng.choice([0.5, 0.75])),
                 calls_per_day=end_calls,
                 carers_per_call=1 if end_calls else 0,
                 provider_type="independent" if end_calls else "none",
-                recorded_by=keyworker,
+                recorded_by_id=keyworker.pk,
                 created_at=episode.closed_at,
             )
         )

@@ -2,11 +2,10 @@
 
 import datetime
 
-from django.utils import timezone
-
 from caseload.demo import choose
 from caseload.models import FollowUp
 from discharge.models import Delay, DelayReason, NctrPeriod, Spell, Ward, WardStay
+from ocit.demo import Row
 
 SPECIALTIES = [
     ("AMU", "Acute Medical Unit", "Acute medicine"),
@@ -101,44 +100,50 @@ class SpellBatch:
         rng, ctx = self.rng, self.ctx
         ready = admitted + datetime.timedelta(days=days_to_ready)
         discharged = ctx.by_day(ready + datetime.timedelta(days=delay_days, hours=rng.uniform(1, 6)), 10)
-        spell = Spell(
+        spell = Row(
             patient_id=patient_id,
-            ward=rng.choice(self.wards),
+            ward_id=rng.choice(self.wards).pk,
             admitted_at=admitted,
             created_at=admitted,
             admission_method="emergency" if emergency else "elective",
-            expected_discharge_on=timezone.localdate(admitted) + datetime.timedelta(days=rng.randint(2, 10))
+            expected_discharge_on=ctx.localdate(admitted) + datetime.timedelta(days=rng.randint(2, 10))
             if rng.random() < 0.85
             else None,
             clinical_criteria=rng.choice(CRITERIA),
+            discharged_at=None,
+            pathway=None,
+            destination="",
         )
         if discharged < ctx.as_of:
             spell.discharged_at, spell.pathway, spell.destination = discharged, pathway, destination
-            if pathway in (1, 2) and timezone.localdate(discharged) + datetime.timedelta(days=91) <= ctx.today:
+            if pathway in (1, 2) and ctx.localdate(discharged) + datetime.timedelta(days=91) <= ctx.today:
                 at_home = ctx.before_after(discharged, *AT_HOME_91_DAYS)
                 spell.follow_up_91 = choose(rng, {**FOLLOW_UPS, FollowUp.AT_HOME: at_home})
-        self.spells.append((spell, timezone.localdate(ready) if ready < ctx.as_of else None))
+        self.spells.append((spell, ctx.localdate(ready) if ready < ctx.as_of else None))
         return spell
 
     def save(self):
-        saved = Spell.objects.bulk_create([spell for spell, _ in self.spells])
+        """The stays (giving each its id), then their ward stays, no-criteria-to-reside periods and delays."""
+        spells, self.spells = self.spells, []
+        self.ctx.insert(Spell, [spell for spell, _ in spells])
         stays, periods, delays = [], [], []
-        for spell, (_, ready_on) in zip(saved, self.spells, strict=True):
+        for spell, ready_on in spells:
             stays.append(
-                WardStay(spell=spell, ward_id=spell.ward_id, started_at=spell.admitted_at, ended_at=spell.discharged_at)
+                Row(
+                    spell_id=spell.id, ward_id=spell.ward_id, started_at=spell.admitted_at, ended_at=spell.discharged_at
+                )
             )
             if ready_on is None:
                 continue
-            left_on = timezone.localdate(spell.discharged_at) if spell.discharged_at else None
-            periods.append(NctrPeriod(spell=spell, started_on=ready_on, ended_on=left_on))
+            left_on = self.ctx.localdate(spell.discharged_at) if spell.discharged_at else None
+            periods.append(Row(spell_id=spell.id, started_on=ready_on, ended_on=left_on))
             if (left_on or self.ctx.today) > ready_on:
                 reason = self.rng.choices(self.reasons, self.weights)[0]
-                delays.append(Delay(spell=spell, reason=reason, started_on=ready_on, ended_on=left_on))
-        WardStay.objects.bulk_create(stays)
-        NctrPeriod.objects.bulk_create(periods)
-        Delay.objects.bulk_create(delays)
-        self.spells = []
-        return {"spells": len(saved), "ward stays": len(stays), "NCTR periods": len(periods), "delays": len(delays)}
+                delays.append(Row(spell_id=spell.id, reason_id=reason.pk, started_on=ready_on, ended_on=left_on))
+        self.ctx.insert(WardStay, stays)
+        self.ctx.insert(NctrPeriod, periods)
+        self.ctx.insert(Delay, delays)
+        return {"spells": len(spells), "ward stays": len(stays), "NCTR periods": len(periods), "delays": len(delays)}
 
 
 def clear():

@@ -5,14 +5,19 @@ from one seeded random generator and one seeded Faker, with times relative to `c
 same seed and date always give the same data. Only synthetic people: NHS numbers from the 999 range.
 """
 
+import contextlib
 import dataclasses
 import datetime
+import itertools
+import operator
 import random
 import sys
+import types
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.utils import timezone
 from faker import Faker
 
@@ -23,6 +28,10 @@ BATCH = 5_000
 DEMO_DOMAIN = "ocit.test"
 COVENTRY_PATIENTS_A_YEAR = 6_000  # OCIT's first year: "more than 6,000 patients" [seed 000]
 RAMP = datetime.timedelta(days=91)  # improvements reach their full effect three months after go-live
+
+# A row to insert: a record's field values by attribute name (`team_id`, not `team`), cheap to make by the million
+# where a model instance is not. Attributes that are not fields (a referral's `episode`, say) are left out.
+Row = types.SimpleNamespace
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,11 +65,14 @@ class Context:
     go_live: datetime.date | None = None  # the demo's history changes from this day (None: no change)
     rng: random.Random = dataclasses.field(init=False)
     fake: Faker = dataclasses.field(init=False)
+    tz: zoneinfo.ZoneInfo = dataclasses.field(init=False)  # Coventry's
 
     def __post_init__(self):
+        self.tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         self.rng = random.Random(self.seed)
         self.fake = Faker("en_GB")
         self.fake.seed_instance(self.seed)
+        _add_up_surname_weights_once(self.fake)
 
     @classmethod
     def create(cls, *, scale, seed, day, password, out=sys.stdout, go_live=None):
@@ -77,7 +89,12 @@ class Context:
     @property
     def today(self):
         """The demo's day in Coventry."""
-        return timezone.localdate(self.as_of)
+        return self.localdate(self.as_of)
+
+    def localdate(self, moment):
+        """The day in Coventry at a moment: `timezone.localdate` without its look-up of the active time zone (a
+        thread-local), which costs seconds over the millions of dates of a big scale."""
+        return moment.astimezone(self.tz).date()
 
     @property
     def start(self):
@@ -93,9 +110,7 @@ class Context:
         """How far the service's improvements had gone at a moment: 0 before go-live, 1 three months after."""
         if self.go_live is None:
             return 1.0
-        since = timezone.localtime(moment) - datetime.datetime.combine(
-            self.go_live, datetime.time(), tzinfo=timezone.get_current_timezone()
-        )
+        since = moment.astimezone(self.tz) - datetime.datetime.combine(self.go_live, datetime.time(), tzinfo=self.tz)
         return min(max(since / RAMP, 0.0), 1.0)
 
     def before_after(self, moment, before, after):
@@ -105,11 +120,11 @@ class Context:
     def by_day(self, moment, first=8, last=20):
         """The moment, or when it falls outside `first`:00 to `last`:00 Coventry time, a time in the first three
         hours of the next such day: home visits and discharges happen by day."""
-        local = timezone.localtime(moment)
+        local = moment.astimezone(self.tz)
         if first <= local.hour < last:
             return moment
         day = local.date() + datetime.timedelta(days=1 if local.hour >= last else 0)
-        start = datetime.datetime.combine(day, datetime.time(first), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        start = datetime.datetime.combine(day, datetime.time(first), tzinfo=self.tz)
         return start.astimezone(datetime.UTC) + datetime.timedelta(minutes=self.rng.uniform(0, 180))
 
     def moment_between(self, start, end):
@@ -122,13 +137,98 @@ class Context:
             self.out.write(f"  {label}: {done:,}/{total:,} ({done * 100 // total}%)\n")
             self.out.flush()
 
-    def bulk_create(self, model, objects, label):
-        """Insert in batches, reporting progress; returns the saved objects."""
-        saved = []
-        for start in range(0, len(objects), BATCH):
-            saved.extend(model.objects.bulk_create(objects[start : start + BATCH]))
-            self.progress(label, len(saved), len(objects))
-        return saved
+    def insert(self, model, rows, label=None):
+        """Insert the rows in batches, reporting progress under `label`, and give each row its `id`.
+
+        On PostgreSQL by binary COPY, with the ids taken from the table's sequence first: building, preparing and
+        quoting millions of model instances for bulk_create took most of a big seed's time. Elsewhere (SQLite for
+        `make run`) by bulk_create. A field a row leaves out takes its default, as on a model instance.
+        """
+        fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+        now = timezone.now()  # `updated_at`, as bulk_create would set it
+        defaults = {f.attname: now if getattr(f, "auto_now", False) else f.get_default() for f in fields}
+        field_values = operator.itemgetter(*defaults)
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            values = [field_values({**defaults, **vars(row)}) for row in batch]
+            if connection.vendor == "postgresql":
+                ids = _copy(model, fields, values)
+            else:
+                saved = model.objects.bulk_create([model(**dict(zip(defaults, row, strict=True))) for row in values])
+                ids = [obj.pk for obj in saved]
+            for row, new_id in zip(batch, ids, strict=True):
+                row.id = new_id
+            if label:
+                self.progress(label, start + len(batch), len(rows))
+
+
+def _add_up_surname_weights_once(fake):
+    """Have Faker draw its weighted surnames as it does, by one `random.choices` over the same names and weights (so
+    the same names come out), but with the weights added up once: Faker adds up all 500 for every surname it draws,
+    a minute of a seed at the ICS scale. Its names and addresses draw their surnames through this too."""
+    weighted = fake.provider("faker.providers.person").last_names
+    surnames, cumulative = tuple(weighted), list(itertools.accumulate(weighted.values()))
+    fake.set_formatter("last_name", lambda: fake.random.choices(surnames, cum_weights=cumulative)[0])
+
+
+def _copy(model, fields, values):
+    """COPY rows of values (in the order of `fields`) into the model's table; returns their new ids, in order.
+
+    In binary, each column sent as its type in the table: no text to format on this side or to parse on the server's.
+    """
+    table, pk = model._meta.db_table, model._meta.pk
+    columns = [pk.column, *(field.column for field in fields)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass", [table])
+        types = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk.column, len(values)],
+        )
+        ids = [new_id for (new_id,) in cursor.fetchall()]
+        names = ", ".join(connection.ops.quote_name(column) for column in columns)
+        with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([types[column] for column in columns])
+            for new_id, row in zip(ids, values, strict=True):
+                copy.write_row((new_id, *row))
+    return ids
+
+
+@contextlib.contextmanager
+def checked_after_loading(models):
+    """Drop the tables' foreign keys and secondary indexes for a bulk load and add them back after it, in the
+    caller's transaction: one index build and one check of each foreign key over millions of rows is far quicker than
+    keeping every index up to date and checking every key row by row. Unique indexes stay (they are constraints).
+    A failed load is rolled back, keys and indexes with it. PostgreSQL only; elsewhere nothing changes."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        # A table with foreign-key checks still pending (from the deletes of --replace) cannot be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        keys = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _ in keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
 
 
 # One demo login per role; every other demo staff member shares the same password.

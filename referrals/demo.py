@@ -24,6 +24,7 @@ from caseload.models import CARE_HOME_SEQUELS, EpisodeStatus, Patient, Sequel, S
 from discharge.demo import DESTINATIONS, SpellBatch
 from discharge.models import Destination, Spell
 from ocit import clock
+from ocit.demo import Row
 from ocit.models import Discipline
 from referrals.models import DecisionStandard, Referral, ReferralStatus
 
@@ -74,7 +75,7 @@ CHUNK = 5_000
 def seed(ctx, *, wards):
     """Every patient's journeys, in chunks of patients so that memory stays flat at any scale."""
     journeys = Journeys(ctx, wards)
-    patients = list(Patient.objects.order_by("pk").only("pk", "team_id", "created_at"))
+    patients = list(Patient.objects.order_by("pk").values_list("id", "team_id", "created_at", named=True))
     for start in range(0, len(patients), CHUNK):
         for patient in patients[start : start + CHUNK]:
             journeys.patient(patient)
@@ -92,7 +93,9 @@ class Journeys:
         self.referrals = []
         self.hours = dict(DecisionStandard.objects.values_list("urgency", "hours"))
         self.coordinators = {
-            team: (staff.get(Discipline.COORDINATOR) or [None])[0] for team, staff in staff_by_team().items()
+            team: staff[Discipline.COORDINATOR][0].pk
+            for team, staff in staff_by_team().items()
+            if staff.get(Discipline.COORDINATOR)
         }
         self.counts = {}
 
@@ -139,7 +142,7 @@ class Journeys:
             in_hospital_so_far = (ctx.as_of - admitted) / datetime.timedelta(days=1)
             delay_days = max(delay_days, in_hospital_so_far - days_to_ready + rng.uniform(0.5, 5))
         spell = self.spells.add(
-            patient.pk,
+            patient.id,
             admitted=admitted,
             days_to_ready=days_to_ready,
             delay_days=delay_days,
@@ -200,9 +203,10 @@ class Journeys:
     def _referral(self, patient, source, service, urgency, received, status, episode=None, *, spell=None):
         rng, ctx = self.rng, self.ctx
         hours = self.hours[urgency]
-        referral = Referral(
-            patient=patient,
-            spell=spell,
+        referral = Row(
+            patient_id=patient.id,
+            spell=spell,  # the stay and the episode, whose ids are known once they are saved
+            episode=episode,
             source=source,
             referrer_name=ctx.fake.name(),
             referrer_role=REFERRER_ROLES.get(source, "Practitioner"),
@@ -213,12 +217,11 @@ class Journeys:
             received_at=received,
             decision_due_by=clock.after(received, hours=hours),
             status=status,
-            episode=episode,
             created_at=received,
         )
         if status != S.RECEIVED:
             referral.decided_at = min(clock.after(received, hours=rng.expovariate(1 / (hours * 0.6))), ctx.as_of)
-            referral.decided_by = self.coordinators.get(patient.team_id)
+            referral.decided_by_id = self.coordinators.get(patient.team_id)
         if status == S.DECLINED:
             referral.decision_reason = rng.choice(["Needs are health-only", "Out of area", "Already supported"])
             referral.outcome = rng.choice(REDIRECTS)
@@ -238,7 +241,7 @@ class Journeys:
             # A ward referral is completed at discharge; a community one when its episode closes.
             ended = spell.discharged_at if spell is not None else episode and episode.closed_at
             referral.closed_at = max(referral.decided_at, ended or referral.decided_at)
-            referral.closed_by = referral.decided_by
+            referral.closed_by_id = referral.decided_by_id
         self.referrals.append(referral)
         return referral
 
@@ -246,7 +249,10 @@ class Journeys:
         """Stays first, then episodes, then the referrals that name them."""
         for name, count in [*self.spells.save().items(), *self.episodes.save().items()]:
             self.counts[name] = self.counts.get(name, 0) + count
-        Referral.objects.bulk_create(self.referrals)
+        for referral in self.referrals:
+            referral.spell_id = referral.spell.id if referral.spell else None
+            referral.episode_id = referral.episode.id if referral.episode else None
+        self.ctx.insert(Referral, self.referrals)
         self.counts["referrals"] = self.counts.get("referrals", 0) + len(self.referrals)
         self.referrals = []
 
@@ -270,7 +276,7 @@ class Journeys:
             )
             .values_list("pk", flat=True)
         )
-        candidates = [patient for patient in patients if patient.pk not in busy and patient.created_at < quiet_since]
+        candidates = [patient for patient in patients if patient.id not in busy and patient.created_at < quiet_since]
         for patient in self.rng.sample(candidates, min(needed, len(candidates))):
             admitted = ctx.as_of - datetime.timedelta(hours=min(self.rng.expovariate(1 / (24 * 7)), 24 * 13))
             self._hospital(patient, admitted, still_in=True)

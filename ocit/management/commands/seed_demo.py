@@ -82,15 +82,16 @@ class Command(BaseCommand):
                 discharge_demo.clear()
                 caseload_demo.clear()
             logins = demo.seed_staff(ctx)
-            patients = caseload_demo.seed(ctx)
-            wards = discharge_demo.seed(ctx, ward_user=logins["ward"])
-            referrals_demo.seed(ctx, wards=wards)
-            benefits_demo.seed(ctx)
+            with demo.checked_after_loading(SEEDED):
+                patients = caseload_demo.seed(ctx)
+                wards = discharge_demo.seed(ctx, ward_user=logins["ward"])
+                referrals_demo.seed(ctx, wards=wards)
+                benefits_demo.seed(ctx)
             reason = f"seed_demo --scale {scale} --seed {seed} --as-of {ctx.as_of:%Y-%m-%d}"
             for model in SEEDED:
                 audit.log_bulk(model=model, count=model.objects.count(), process="seed_demo", reason=reason)
 
-        self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {len(patients):,} patients."))
+        self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f}s: {patients:,} patients."))
         run = benefits_services.recompute(trigger="seed_demo", full=True, today=ctx.as_of.date())
         self.stdout.write(f"Dashboard figures calculated: {run.rows_written:,}.")
         if adt_replay:
