@@ -5,18 +5,27 @@ what is on screen. LIT-level figures made from fewer than 5 records are suppress
 """
 
 import datetime
+import hashlib
+import logging
 from dataclasses import dataclass, field
 
+import redis
+from django.core.cache import cache
 from django.utils import timezone
 
 from benefits import metrics, selectors, spc
 from benefits.models import Assumption, AssumptionKey, FinancePlan, Period
 from caseload import selectors as caseload_selectors
 
+logger = logging.getLogger(__name__)
+
 SMALL_NUMBER = 5
 STALE_AFTER = datetime.timedelta(hours=36)
 DEFAULT_MONTHS = 24
 DEFAULT_WEEKS = 52
+# Cached figures are keyed by everything they are made from, so a new run or assumption gives new keys at once;
+# the old entries just expire after a day.
+CACHE_TIMEOUT = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,11 @@ class Filters:
     @property
     def lit_name(self):
         return self.team.name if self.team else "All of OCIT"
+
+    @property
+    def key(self):
+        """The filters in a cache key: the LIT by its id."""
+        return (self.period, self.start, self.end, self.team.pk if self.team else None)
 
 
 def default_filters(*, period=Period.MONTH, today=None):
@@ -95,7 +109,11 @@ class Series:
 
 
 def _values_by_metric(filters):
-    rows = selectors.metric_values(period=filters.period, team=filters.team, start=filters.start, end=filters.end)
+    """{metric: {period start: row}}, the rows as named tuples: a page reads every figure of its filters (some 1,400
+    at Coventry's scale), and building that many model instances was most of what a dashboard cost."""
+    rows = selectors.metric_values(
+        period=filters.period, team=filters.team, start=filters.start, end=filters.end
+    ).values_list("metric", "period_start", "value", "records", named=True)
     by_metric = {}
     for row in rows:
         by_metric.setdefault(row.metric, {})[row.period_start] = row
@@ -108,10 +126,12 @@ def assumption_context(metric, assumptions, day):
     return [(names[key], *selectors.assumption_in_force(assumptions, key, day)) for key in keys]
 
 
-def series_for(filters, chosen=None):
-    """One Series (with its XmR chart) per metric, for the filters; `chosen` limits the metrics."""
+def series_for(filters, chosen=None, *, assumptions=None):
+    """One Series (with its XmR chart) per metric, for the filters; `chosen` limits the metrics. `assumptions` is
+    `selectors.assumptions_by_key()` when the caller has already read it."""
+    if assumptions is None:
+        assumptions = selectors.assumptions_by_key()
     by_metric = _values_by_metric(filters)
-    assumptions = selectors.assumptions_by_key()
     computed = [day for values in by_metric.values() for day in values]
     last = max(computed, default=None)
     starts = list(period_starts(filters.period, filters.start, min(filters.end, last))) if last else []
@@ -169,6 +189,64 @@ def areas(series):
         for area, name in metrics.AREAS.items()
         if area in grouped
     ]
+
+
+def cached(key, build, *, run):
+    """`build(assumptions)`, given `selectors.assumptions_by_key()`, from the cache.
+
+    The figures change only when a recompute succeeds or an assumption changes, yet cost most of a dashboard
+    page to build. So the cache key is `key` (what is built, for which filters) with what the figures are made
+    from: `run`, the last successful recompute (which wrote the stored figures), and the assumptions, read on
+    every call. A new run, or an assumption changed by any path (the admin, a data migration, `seed_demo`'s
+    update), gives a new key at once; old entries just expire. The key is made before the figures are read, so a
+    run finishing in between can only leave newer figures under the older key, never older under the newer.
+    Without a run there is nothing to key the stored figures by, and with the cache (Redis) down the figures are
+    built afresh: slower, but the pages stay up.
+    """
+    assumptions = selectors.assumptions_by_key()
+    if run is None:
+        return build(assumptions)
+    key = "benefits:" + hashlib.sha256(repr((*key, run.pk, run.finished_at, assumptions)).encode()).hexdigest()
+    try:
+        result = cache.get(key)
+    except redis.RedisError:
+        logger.warning("The cache is not answering: the figures are built afresh", exc_info=True)
+        return build(assumptions)
+    if result is None:
+        result = build(assumptions)
+        try:
+            cache.set(key, result, CACHE_TIMEOUT)
+        except redis.RedisError:
+            logger.warning("The cache is not answering: the figures are not kept", exc_info=True)
+    return result
+
+
+def cached_series(filters, *, run):
+    """`series_for(filters)` for every metric, cached. The same for every role: what is suppressed depends on the
+    filters (a LIT, or all of OCIT), never on who looks."""
+    return cached(("series", *filters.key), lambda assumptions: series_for(filters, assumptions=assumptions), run=run)
+
+
+def finance(*, run):
+    """The finance page's figures: each year against its plan, the roll-out goals, and the assumptions behind each
+    saving with their sources. Cached, also keyed by the sources, the plans (edited in the admin, with no run) and
+    today (the goal in force)."""
+
+    def build(assumptions):
+        lines = [
+            (metric, assumption_history(metric, assumptions))
+            for metric in metrics.METRICS
+            if metric.area == metrics.Area.FINANCE
+        ]
+        return {"years": plan_against_actual(), "goals": goals(), "lines": lines}
+
+    key = (
+        "finance",
+        list(Assumption.objects.values_list("key", "effective_from", "source")),
+        list(FinancePlan.objects.values_list("year_starting", "short_term_beds", "long_term_beds", "home_support")),
+        timezone.localdate(),
+    )
+    return cached(key, build, run=run)
 
 
 def freshness(*, now=None):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -28,7 +29,8 @@ def _filters(request):
 
 
 def _freshness(request):
-    """What `benefits/_freshness.html` shows: the last runs, and whether this user may start one."""
+    """What `benefits/_freshness.html` shows: the last runs, and whether this user may start one. Read on every
+    request (three small queries), never cached: the last successful run also keys the cached figures."""
     last, latest, stale = reports.freshness()
     return {
         "last_run": last,
@@ -38,10 +40,10 @@ def _freshness(request):
     }
 
 
-def _page(request, template, context):
+def _page(request, template, context, freshness):
     context = {
         **context,
-        **_freshness(request),
+        **freshness,
         "can_import": can(request.user, "benefits.import"),
         "query": request.GET.urlencode(),
     }
@@ -51,9 +53,22 @@ def _page(request, template, context):
 @requires("dashboard.view")
 def dashboard(request):
     form, filters = _filters(request)
-    series = reports.series_for(filters)
-    context = {"form": form, "filters": filters, "areas": reports.areas(series)}
-    return _page(request, "benefits/dashboard.html", context)
+    freshness = _freshness(request)
+    figures = _figures(request, "benefits/_dashboard_figures.html", filters, freshness)
+    return _page(request, "benefits/dashboard.html", {"form": form, "filters": filters, "figures": figures}, freshness)
+
+
+def _figures(request, template, filters, freshness):
+    """The figures part of the dashboard or the board pack (`template`), rendered and cached: drawing the tables and
+    charts costs most of the page, and it is the same for everyone (its links carry only the query)."""
+    query = request.GET.urlencode()
+
+    def render_figures(assumptions):
+        areas = reports.areas(reports.series_for(filters, assumptions=assumptions))
+        return render_to_string(template, {"areas": areas, "query": query, "stale": freshness["stale"]})
+
+    key = (template, *filters.key, query, freshness["stale"])
+    return reports.cached(key, render_figures, run=freshness["last_run"])
 
 
 @requires("dashboard.view")
@@ -61,7 +76,9 @@ def metric(request, key):
     if key not in metrics.BY_KEY:
         raise Http404("No such measure")
     form, filters = _filters(request)
-    [item] = reports.series_for(filters, [metrics.BY_KEY[key]]) or [None]
+    freshness = _freshness(request)
+    by_key = {item.metric.key: item for item in reports.cached_series(filters, run=freshness["last_run"])}
+    item = by_key.get(key)
     if item is None:
         raise Http404("Reported for all of OCIT only")
     drill = ""
@@ -74,10 +91,10 @@ def metric(request, key):
         "item": item,
         "area_name": metrics.AREAS[item.metric.area],
         "drill": drill,
-        "parts": reports.series_for(filters, metrics.parts_of(item.metric)) if metrics.parts_of(item.metric) else [],
+        "parts": [by_key[part.key] for part in metrics.parts_of(item.metric) if part.key in by_key],
         "can_see_patients": can(request.user, "patient.view"),
     }
-    return _page(request, "benefits/metric.html", context)
+    return _page(request, "benefits/metric.html", context, freshness)
 
 
 DRILL_PAGE_SIZE = 100
@@ -129,7 +146,7 @@ def figure(request, key):
         audit.log_list_access(actor=request.user, objects=listing, patient_id=_patient_of, via=request.get_full_path())
         met = {row.id: row.met for row in rows}
         context.update(page=page, listing=[(obj, met.get(obj.pk)) for obj in listing])
-    return _page(request, "benefits/figure.html", context)
+    return _page(request, "benefits/figure.html", context, _freshness(request))
 
 
 def _patient_of(obj):
@@ -143,38 +160,36 @@ def _patient_of(obj):
 @requires("dashboard.view")
 def board_pack(request):
     form, filters = _filters(request)
-    context = {"form": form, "filters": filters, "areas": reports.areas(reports.series_for(filters))}
-    return _page(request, "benefits/board_pack.html", context)
+    freshness = _freshness(request)
+    figures = _figures(request, "benefits/_board_pack_figures.html", filters, freshness)
+    context = {"form": form, "filters": filters, "figures": figures}
+    return _page(request, "benefits/board_pack.html", context, freshness)
 
 
 @requires("dashboard.view")
 def finance(request):
-    assumptions = selectors.assumptions_by_key()
-    lines = [
-        (metric, reports.assumption_history(metric, assumptions))
-        for metric in metrics.METRICS
-        if metric.area == metrics.Area.FINANCE
-    ]
-    context = {"years": reports.plan_against_actual(), "goals": reports.goals(), "lines": lines}
-    return _page(request, "benefits/finance.html", context)
+    freshness = _freshness(request)
+    return _page(request, "benefits/finance.html", reports.finance(run=freshness["last_run"]), freshness)
 
 
 @requires("dashboard.view")
 def export(request, view, file_format):
+    """The figures on screen as a file, from the cache like the pages."""
     _, filters = _filters(request)
+    run = selectors.last_successful_run()
     if view == "finance":
-        header, rows = reports.plan_rows(reports.plan_against_actual())
+        header, rows = reports.plan_rows(reports.finance(run=run)["years"])
         name = "ocit-plan-against-actual"
     elif view == "summary":
-        header, rows = reports.summary_rows(reports.series_for(filters), filters)
+        header, rows = reports.summary_rows(reports.cached_series(filters, run=run), filters)
         name = f"ocit-summary-{filters.period}-{filters.start}-to-{filters.end}"
     else:
-        chosen = None
+        series = reports.cached_series(filters, run=run)
         if view != "all":
             if view not in metrics.BY_KEY:
                 raise Http404("No such measure")
-            chosen = [metrics.BY_KEY[view]]
-        header, rows = reports.export_rows(reports.series_for(filters, chosen), filters)
+            series = [item for item in series if item.metric.key == view]
+        header, rows = reports.export_rows(series, filters)
         name = f"ocit-{view}-{filters.period}-{filters.start}-to-{filters.end}"
     header, rows = exports.row(header), [exports.row(values) for values in rows]
     if file_format == "csv":
