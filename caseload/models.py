@@ -288,6 +288,7 @@ class Episode(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["received_at", "id"], name="episode_received"),  # the API list's order
             models.Index(fields=["status", "due_by"], name="episode_status_due"),
             models.Index(fields=["team", "status"], name="episode_team_status"),
             models.Index(fields=["service", "status"], name="episode_service_status"),

@@ -99,6 +99,7 @@ class Spell(models.Model):
         ]
         indexes = [
             models.Index(fields=["ward"], condition=Q(discharged_at__isnull=True), name="spell_open_by_ward"),
+            models.Index(fields=["admitted_at", "id"], name="spell_admitted"),  # the API list's order
             models.Index(fields=["discharged_at"], name="spell_discharged_at"),
             models.Index(fields=["patient", "admitted_at"], name="spell_patient_admitted"),
         ]

@@ -91,6 +91,7 @@ class Referral(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["received_at", "id"], name="referral_received"),  # the API list's order
             models.Index(fields=["status", "received_at"], name="referral_status_received"),
             models.Index(fields=["source", "received_at"], name="referral_source_received"),
             models.Index(fields=["patient"], name="referral_patient"),

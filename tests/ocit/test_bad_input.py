@@ -1,6 +1,7 @@
 """Input a person or a program could send by mistake or on purpose: refused with a field error (form) or a 400 with
 the field (API), never a 500, nothing stored; and what the database itself refuses."""
 
+import base64
 import datetime
 
 import pytest
@@ -131,8 +132,8 @@ def test_a_filter_sent_empty_or_not_true_or_false_is_a_field_error(client, coord
     client.force_login(coordinator)
     assert "Give a value" in errors_of(client.get(f"{API}/episodes/", {"received_before": ""}))["received_before"][0]
     assert errors_of(client.get(f"{API}/episodes/", {"breached": "perhaps"}))["breached"] == ["Enter true or false."]
-    assert client.get(f"{API}/episodes/", {"breached": "false"}).json()["count"] == 1
-    assert client.get(f"{API}/episodes/", {"breached": "true"}).json()["count"] == 0
+    assert len(client.get(f"{API}/episodes/", {"breached": "false"}).json()["results"]) == 1
+    assert len(client.get(f"{API}/episodes/", {"breached": "true"}).json()["results"]) == 0
     # A page's own form sends its empty fields: that is no filter, not an error.
     assert client.get(reverse("caseload:team"), {"received_before": "", "breached": ""}).status_code == 200
 
@@ -149,14 +150,14 @@ def test_an_idempotency_key_too_long_to_keep_is_refused_not_cut(client, practiti
     assert response.status_code == 201
 
 
-def test_a_page_that_is_not_a_number_is_a_400_and_one_past_the_last_a_404(client, coordinator, episode):
+def test_a_cursor_that_is_not_one_the_api_gave_is_a_400(client, coordinator, episode):
     client.force_login(coordinator)
-    for page in ("", "two", "-1"):
-        assert errors_of(client.get(f"{API}/episodes/", {"page": page}))["page"] == [
-            "Send a page number (1, 2, …), or leave it out."
-        ]
-    assert client.get(f"{API}/episodes/", {"page": "1"}).json()["count"] == 1
-    assert client.get(f"{API}/episodes/", {"page": "2"}).status_code == 404
+    garbled = base64.b64encode(b"p=not-a-time").decode()
+    for cursor in ("", "two", "-1", "%%%", garbled):
+        assert errors_of(client.get(f"{API}/episodes/", {"cursor": cursor}))["cursor"] == [
+            "Send the cursor from a page's next or previous link, unchanged, or leave it out."
+        ], cursor
+    assert len(client.get(f"{API}/episodes/").json()["results"]) == 1
 
 
 def test_text_with_a_nul_character_is_a_400_wherever_it_is_in_the_body(client, coordinator, patient):
