@@ -251,11 +251,12 @@ def patient_find(*, user, query="", date_of_birth=None, limit=50):
         patients = patients.filter(date_of_birth=date_of_birth)
     if not query:
         return patients if date_of_birth else patients.none()
+    # The best `limit` matches, read once: a page of them then needs no second pass of the search to count them.
     if connection.vendor == "postgresql":
-        return _similar_names(patients, query)[:limit]
+        return list(_similar_names(patients, query)[:limit])
     for word in query.split():
         patients = patients.filter(Q(family_name__icontains=word) | Q(given_name__icontains=word))
-    return patients[:limit]
+    return list(patients[:limit])
 
 
 def _similar_names(patients, query):

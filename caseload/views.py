@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -63,10 +64,21 @@ def _stale(conflict):
 TRIAGE_FILTERS = ("lit", "service", "priority", "discipline")
 
 
-def _triage_row(episode, staff, **extra):
-    """A row of the board: the episode and whom it may be allocated to (its LIT, and discipline if it needs one)."""
-    options = [user for user in staff if not episode.discipline_needed or user.discipline == episode.discipline_needed]
-    return {"episode": episode, "options": options, **extra}
+def _triage_row(episode, staff, options_html, error=None, settled=False):
+    """A row of the board: the episode and the <option>s of whom it may be allocated to (its LIT, and discipline if it
+    needs one), rendered once for all the rows that share them (`options_html`: {(team, discipline): html})."""
+    key = (episode.team_id, episode.discipline_needed)
+    if key not in options_html:
+        options_html[key] = format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            (
+                (user.pk, f"{user.full_name} ({user.get_discipline_display()})" if user.discipline else user.full_name)
+                for user in staff
+                if not episode.discipline_needed or user.discipline == episode.discipline_needed
+            ),
+        )
+    return {"episode": episode, "options": options_html[key], "error": error, "settled": settled}
 
 
 @requires("caseload.view")
@@ -78,7 +90,8 @@ def triage(request):
     audit.log_shown(request, page)
     can_allocate = can(request.user, "caseload.allocate")
     staff = selectors.allocatable_staff_by_team(teams={e.team_id for e in page}) if can_allocate else {}
-    rows = [_triage_row(episode, staff.get(episode.team_id, [])) for episode in page]
+    options_html = {}
+    rows = [_triage_row(episode, staff.get(episode.team_id, []), options_html) for episode in page]
     return render(
         request,
         "caseload/triage.html",
@@ -120,7 +133,7 @@ def episode_allocate(request, pk):
     else:
         error = form.errors["practitioner"][0]
     if request.htmx:
-        row = _triage_row(episode, list(staff), error=error, settled=settled)
+        row = _triage_row(episode, list(staff), {}, error=error, settled=settled)
         return render(request, "caseload/triage.html#row", {"row": row, "can_allocate": True, "next": back})
     messages.error(request, f"{episode.patient.full_name} was not allocated. {error}")
     return redirect(back)
