@@ -7,6 +7,7 @@ recent are still open, some waiting on the triage board.
 """
 
 import datetime
+import itertools
 from decimal import Decimal
 
 from caseload.models import (
@@ -35,6 +36,18 @@ from ocit.demo import Row
 from ocit.identifiers import synthetic_nhs_numbers
 from ocit.models import LIT_ROLES, Discipline, User
 
+
+class Weights:
+    """Keys to `choose` from by weight ({key: weight} or [(key, weight)]), with the running totals that
+    `random.choices` would add up at every draw added up once: there are millions of draws at the ICS scale. The
+    same random number picks the same key either way."""
+
+    def __init__(self, weighted):
+        pairs = list(weighted.items()) if isinstance(weighted, dict) else weighted
+        self.keys = [key for key, _ in pairs]
+        self.totals = list(itertools.accumulate(weight for _, weight in pairs))
+
+
 # Rough share of OCIT's patients by postcode district.
 DISTRICT_WEIGHTS = {"CV1": 10, "CV2": 20, "CV3": 18, "CV4": 12, "CV5": 14, "CV6": 20, "CV7": 6}
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters used in real inward codes
@@ -44,13 +57,16 @@ LANGUAGES = ["Punjabi", "Polish", "Urdu", "Gujarati", "Arabic", "Romanian", "Tig
 # Who works each service: the keyworker's discipline (reablement is delivered by reablement support workers,
 # with an occupational therapist's assessment for some).
 KEYWORKER = {
-    Service.UCR: [(Discipline.NURSE, 90), (Discipline.PHYSIOTHERAPIST, 5), (Discipline.OCCUPATIONAL_THERAPIST, 5)],
-    Service.STEP_UP_REABLEMENT: [(Discipline.SUPPORT_WORKER, 90), (Discipline.OCCUPATIONAL_THERAPIST, 10)],
-    Service.STEP_DOWN_REABLEMENT: [(Discipline.SUPPORT_WORKER, 90), (Discipline.OCCUPATIONAL_THERAPIST, 10)],
-    Service.BED_BASED: [(Discipline.SOCIAL_WORKER, 60), (Discipline.NURSE, 40)],
-    Service.THERAPY_AT_HOME: [(Discipline.PHYSIOTHERAPIST, 55), (Discipline.OCCUPATIONAL_THERAPIST, 45)],
-    Service.OTHER: [(Discipline.SOCIAL_WORKER, 55), (Discipline.NURSE, 45)],
+    Service.UCR: Weights(
+        [(Discipline.NURSE, 90), (Discipline.PHYSIOTHERAPIST, 5), (Discipline.OCCUPATIONAL_THERAPIST, 5)]
+    ),
+    Service.STEP_UP_REABLEMENT: Weights([(Discipline.SUPPORT_WORKER, 90), (Discipline.OCCUPATIONAL_THERAPIST, 10)]),
+    Service.STEP_DOWN_REABLEMENT: Weights([(Discipline.SUPPORT_WORKER, 90), (Discipline.OCCUPATIONAL_THERAPIST, 10)]),
+    Service.BED_BASED: Weights([(Discipline.SOCIAL_WORKER, 60), (Discipline.NURSE, 40)]),
+    Service.THERAPY_AT_HOME: Weights([(Discipline.PHYSIOTHERAPIST, 55), (Discipline.OCCUPATIONAL_THERAPIST, 45)]),
+    Service.OTHER: Weights([(Discipline.SOCIAL_WORKER, 55), (Discipline.NURSE, 45)]),
 }
+PRIORITIES = Weights({Priority.URGENT: 1, Priority.HIGH: 3, Priority.ROUTINE: 6})
 # How long an episode lasts (days): (lowest, highest).
 LENGTH = {
     Service.UCR: (1, 3),
@@ -84,6 +100,7 @@ SEQUELS = {
 # Permanent care-home placements (%): after reablement 86% fewer than before OCIT [seed 000]; after other
 # services a little fewer.
 CARE_HOME = {"reablement": (1.0, 0.05), "other": (2.0, 1.9)}
+CARE_HOME_SEQUEL = Weights(dict(zip(CARE_HOME_SEQUELS, (2, 1), strict=True)))
 UCR_ADMITTED = 0.12  # UCR episodes that end in an emergency admission
 GOALS = [
     "Get washed and dressed on my own",
@@ -112,6 +129,9 @@ EQUIPMENT = [
     "Chair raisers",
 ]
 NOT_ATTENDED = ["No answer at the door", "Patient in hospital", "Patient declined the visit", "Access problem"]
+GOAL_OUTCOMES = Weights({GoalStatus.ACHIEVED: 60, GoalStatus.PARTLY: 25, GoalStatus.NOT_ACHIEVED: 15})
+LATER_CONTACTS = Weights({"home": 80, "phone": 14, "clinic": 4, "video": 2})  # where; the first is at home
+LONG_TERM_CALLS = Weights({1: 35, 2: 40, 3: 18, 4: 7})  # calls a day of a long-term package
 PACKAGE_SERVICES = {Service.STEP_UP_REABLEMENT, Service.STEP_DOWN_REABLEMENT, Service.BED_BASED}
 CHUNK = 5_000
 
@@ -130,13 +150,12 @@ def seed(ctx):
 
 def _seed_patients(ctx):
     teams = dict(Locality.objects.values_list("postcode_district", "team_id"))
-    districts = list(DISTRICT_WEIGHTS)
-    weights = list(DISTRICT_WEIGHTS.values())
+    districts = Weights(DISTRICT_WEIGHTS)
     nhs_numbers = synthetic_nhs_numbers(start=0)
     rng, fake = ctx.rng, ctx.fake
     patients = []
     for _ in range(ctx.scale.patients):
-        district = rng.choices(districts, weights)[0]
+        district = choose(rng, districts)
         sex = Sex.FEMALE if rng.random() < 0.58 else Sex.MALE
         age = rng.triangular(65, 103, 84) if rng.random() < 0.85 else rng.uniform(18, 65)
         known = rng.random() > 0.005
@@ -179,9 +198,10 @@ def staff_by_team():
 
 
 def choose(rng, weighted):
-    """One key of {key: weight} or of [(key, weight)], at random by weight."""
-    pairs = list(weighted.items()) if isinstance(weighted, dict) else weighted
-    return rng.choices([key for key, _ in pairs], [weight for _, weight in pairs])[0]
+    """One key of `Weights` or of {key: weight}, at random by weight."""
+    if not isinstance(weighted, Weights):
+        weighted = Weights(weighted)
+    return rng.choices(weighted.keys, cum_weights=weighted.totals)[0]
 
 
 class EpisodeBatch:
@@ -219,7 +239,7 @@ class EpisodeBatch:
         if service == Service.UCR:
             priority = Priority.URGENT
         elif priority is None:
-            priority = choose(rng, {Priority.URGENT: 1, Priority.HIGH: 3, Priority.ROUTINE: 6})
+            priority = choose(rng, PRIORITIES)
         standard = self.standards[(service, priority)]
         lowest, highest = days or LENGTH[service]
         length = datetime.timedelta(days=rng.uniform(lowest, highest))
@@ -234,7 +254,7 @@ class EpisodeBatch:
             priority=priority,
             reason=reason or rng.choice(REASONS[service]),
             what_matters=rng.choice(GOALS),
-            discipline_needed=KEYWORKER[service][0][0],
+            discipline_needed=KEYWORKER[service].keys[0],
             received_at=received,
             response_standard=standard.name,
             due_by=None if in_hospital else clock.after(received, hours=standard.hours),
@@ -273,8 +293,8 @@ class EpisodeBatch:
             return Sequel.ADMITTED_TO_HOSPITAL
         before, after = CARE_HOME["reablement" if service in REABLEMENT_SERVICES else "other"]
         if rng.random() * 100 < ctx.before_after(closed_at, before, after):
-            return choose(rng, dict(zip(CARE_HOME_SEQUELS, (2, 1), strict=True)))
-        return choose(rng, {sequel: ctx.before_after(closed_at, *weights) for sequel, weights in SEQUELS.items()})
+            return choose(rng, CARE_HOME_SEQUEL)
+        return choose(rng, ctx.weights_at(closed_at, SEQUELS))
 
     def save(self):
         """The episodes (giving each its id), then their allocations, contacts, goals, packages and equipment."""
@@ -319,7 +339,7 @@ class EpisodeBatch:
             for text in rng.sample(GOALS, rng.randint(1, 3)):
                 status = GoalStatus.OPEN
                 if episode.closed_at:
-                    status = choose(rng, {GoalStatus.ACHIEVED: 60, GoalStatus.PARTLY: 25, GoalStatus.NOT_ACHIEVED: 15})
+                    status = choose(rng, GOAL_OUTCOMES)
                 rows["goals"].append(
                     Row(
                         episode_id=episode.id,
@@ -358,7 +378,7 @@ class EpisodeBatch:
                 at = by_day if by_day < end else at
             by = therapist if therapist and n == 1 and rng.random() < 0.15 else keyworker
             attended = n == 0 or rng.random() < 0.92
-            location = "home" if n == 0 else choose(rng, {"home": 80, "phone": 14, "clinic": 4, "video": 2})
+            location = "home" if n == 0 else choose(rng, LATER_CONTACTS)
             rows["contacts"].append(
                 Row(
                     episode_id=episode.id,
@@ -398,7 +418,7 @@ class EpisodeBatch:
         )
         if not episode.closed_at or episode.sequel in (Sequel.DIED, Sequel.DECLINED, Sequel.ADMITTED_TO_HOSPITAL):
             return
-        end_calls = choose(rng, {1: 35, 2: 40, 3: 18, 4: 7}) if long_term else 0
+        end_calls = choose(rng, LONG_TERM_CALLS) if long_term else 0
         rows["packages"].append(
             Row(
                 episode_id=episode.id,

@@ -2,7 +2,7 @@
 
 import datetime
 
-from caseload.demo import choose
+from caseload.demo import Weights, choose
 from caseload.models import FollowUp
 from discharge.models import Delay, DelayReason, NctrPeriod, Spell, Ward, WardStay
 from ocit.demo import Row
@@ -92,8 +92,9 @@ class SpellBatch:
 
     def __init__(self, ctx, wards):
         self.ctx, self.rng, self.wards = ctx, ctx.rng, wards
-        self.reasons = list(DelayReason.objects.order_by("code"))
-        self.weights = [REASON_WEIGHTS.get(reason.code, 1) for reason in self.reasons]
+        self.reasons = Weights(
+            [(reason, REASON_WEIGHTS.get(reason.code, 1)) for reason in DelayReason.objects.order_by("code")]
+        )
         self.spells = []  # (spell, ready_on)
 
     def add(self, patient_id, *, admitted, days_to_ready, delay_days, pathway, destination, emergency=True):
@@ -138,7 +139,7 @@ class SpellBatch:
             left_on = self.ctx.localdate(spell.discharged_at) if spell.discharged_at else None
             periods.append(Row(spell_id=spell.id, started_on=ready_on, ended_on=left_on))
             if (left_on or self.ctx.today) > ready_on:
-                reason = self.rng.choices(self.reasons, self.weights)[0]
+                reason = choose(self.rng, self.reasons)
                 delays.append(Row(spell_id=spell.id, reason_id=reason.pk, started_on=ready_on, ended_on=left_on))
         self.ctx.insert(WardStay, stays)
         self.ctx.insert(NctrPeriod, periods)

@@ -19,7 +19,7 @@ import datetime
 
 from django.db.models import Max, Q
 
-from caseload.demo import EpisodeBatch, choose, staff_by_team
+from caseload.demo import EpisodeBatch, Weights, choose, staff_by_team
 from caseload.models import CARE_HOME_SEQUELS, EpisodeStatus, Patient, Sequel, Service, Source
 from discharge.demo import DESTINATIONS, SpellBatch
 from discharge.models import Destination, Spell
@@ -47,17 +47,23 @@ REASONS = {
 REDIRECTS = ["District nursing", "Community mental health team", "GP practice", "Age UK Coventry"]
 REFERRER_ROLES = {Source.WARD: "Staff nurse", Source.GP: "GP", Source.AMBULANCE: "Paramedic"}
 
-JOURNEYS = {"hospital": 36, "community": 64}
+JOURNEYS = Weights({"hospital": 36, "community": 64})
 # After these nobody is referred again: they died or moved into a care home for good.
 LAST_SEQUELS = (Sequel.DIED, *CARE_HOME_SEQUELS)
 SECOND_JOURNEY = 0.4
 # Community referrals: the service, and who refers to it.
-COMMUNITY = {Service.UCR: 19, Service.STEP_UP_REABLEMENT: 15, Service.THERAPY_AT_HOME: 20, Service.OTHER: 46}
+COMMUNITY = Weights({Service.UCR: 19, Service.STEP_UP_REABLEMENT: 15, Service.THERAPY_AT_HOME: 20, Service.OTHER: 46})
 SOURCES = {
-    Service.UCR: {Source.GP: 30, Source.AMBULANCE: 25, Source.FRONT_DOOR: 20, Source.SELF: 10, Source.COMMUNITY: 15},
-    Service.STEP_UP_REABLEMENT: {Source.GP: 40, Source.SOCIAL_CARE: 35, Source.SELF: 25},
-    Service.THERAPY_AT_HOME: {Source.GP: 60, Source.COMMUNITY: 40},
-    Service.OTHER: {Source.SOCIAL_CARE: 50, Source.COMMUNITY: 25, Source.SELF: 15, Source.OTHER: 10},
+    Service.UCR: Weights(
+        {Source.GP: 30, Source.AMBULANCE: 25, Source.FRONT_DOOR: 20, Source.SELF: 10, Source.COMMUNITY: 15}
+    ),
+    Service.STEP_UP_REABLEMENT: Weights({Source.GP: 40, Source.SOCIAL_CARE: 35, Source.SELF: 25}),
+    Service.THERAPY_AT_HOME: Weights({Source.GP: 60, Source.COMMUNITY: 40}),
+    Service.OTHER: Weights({Source.SOCIAL_CARE: 50, Source.COMMUNITY: 25, Source.SELF: 15, Source.OTHER: 10}),
+}
+URGENCY = {  # how urgent a referral is: from the community, and from the ward
+    "community": Weights({"urgent": 1, "high": 3, "routine": 6}),
+    "ward": Weights({"urgent": 1, "high": 5, "routine": 4}),
 }
 # Hospital stays: the discharge pathway (weights before OCIT, and once it was fully live), and a few who die.
 PATHWAYS = {0: (52, 53), 1: (37, 40.5), 2: (9, 5.5), 3: (2, 1)}
@@ -69,6 +75,7 @@ DAYS_TO_READY = (6, 5)
 DELAY_DAYS = (4, 2)
 P0_DELAY_DAYS = 1
 BED_DAYS = ((20, 60), (14, 42))  # how long a community bed is used, before and after
+P0_REFERRALS = Weights({S.COMPLETED: 60, S.DECLINED: 20, S.REDIRECTED: 10, S.WITHDRAWN: 10})  # how they ended
 CHUNK = 5_000
 
 
@@ -116,7 +123,7 @@ class Journeys:
         rng = self.rng
         service = choose(rng, COMMUNITY)
         source = choose(rng, SOURCES[service])
-        urgency = "urgent" if service == Service.UCR else choose(rng, {"urgent": 1, "high": 3, "routine": 6})
+        urgency = "urgent" if service == Service.UCR else choose(rng, URGENCY["community"])
         if rng.random() < 0.08:  # an earlier referral the LIT declined or sent elsewhere
             earlier = received - datetime.timedelta(days=rng.randint(20, 200))
             self._referral(patient, source, service, urgency, earlier, rng.choice([S.DECLINED, S.REDIRECTED]))
@@ -134,7 +141,7 @@ class Journeys:
         """A hospital stay from admission; `still_in`: the person is on the ward today."""
         rng, ctx = self.rng, self.ctx
         died = rng.random() < DIED_IN_HOSPITAL and not still_in
-        pathway = None if died else choose(rng, {p: ctx.before_after(admitted, *w) for p, w in PATHWAYS.items()})
+        pathway = None if died else choose(rng, ctx.weights_at(admitted, PATHWAYS))
         mean_delay = P0_DELAY_DAYS if pathway in (0, None) else ctx.before_after(admitted, *DELAY_DAYS)
         days_to_ready = rng.uniform(1, 2 * ctx.before_after(admitted, *DAYS_TO_READY) - 1)
         delay_days = min(rng.expovariate(1 / mean_delay), 30)
@@ -149,7 +156,7 @@ class Journeys:
             pathway=pathway,
             destination=Destination.DIED if died else DESTINATIONS[pathway],
         )
-        urgency = choose(rng, {"urgent": 1, "high": 5, "routine": 4})
+        urgency = choose(rng, URGENCY["ward"])
         until = spell.discharged_at or ctx.as_of
         received = admitted + min(datetime.timedelta(hours=rng.expovariate(1 / 18)), (until - admitted) * 0.9)
         service = STEP_DOWN.get(pathway, Service.STEP_DOWN_REABLEMENT)
@@ -176,7 +183,7 @@ class Journeys:
             self._referral(patient, Source.WARD, service, urgency, received, S.COMPLETED, spell=spell)
             return None
         if rng.random() < 0.4:  # pathway 0: some were referred, and assessed as needing nothing new
-            status = choose(rng, {S.COMPLETED: 60, S.DECLINED: 20, S.REDIRECTED: 10, S.WITHDRAWN: 10})
+            status = choose(rng, P0_REFERRALS)
             self._referral(patient, Source.WARD, service, urgency, received, status, spell=spell)
         return spell.discharged_at
 
