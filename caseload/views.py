@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from caseload import forms, selectors, services, timeline
 from caseload.filters import EpisodeFilter
@@ -43,8 +44,9 @@ def _filter_data(query, names):
 
 
 def _next_url(request, default):
-    """Where to go back to after a POST: the page the form was on, if it is one of ours."""
-    target = request.POST.get("next", "")
+    """Where to go back to after a POST: the page the form was on (sent with the form, or in the address of a form
+    fetched from a page), if it is one of ours."""
+    target = request.POST.get("next") or request.GET.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
@@ -143,11 +145,9 @@ def episode_allocate(request, pk):
 
 
 def _card(episode, form=None, message=""):
-    return {
-        "episode": episode,
-        "form": form or forms.ContactForm(prefix=forms.contact_prefix(episode)),
-        "message": message,
-    }
+    """A card of My caseload; its contact form only when it is being shown again with errors (otherwise the form is
+    fetched when the practitioner opens it)."""
+    return {"episode": episode, "form": form, "message": message}
 
 
 @requires("caseload.view")
@@ -162,8 +162,10 @@ def mine(request):
 
 
 @requires("patient.edit")
+@vary_on_headers("HX-Request")
 def contact_record(request, pk):
-    """Record a visit or call. From a card on My caseload (htmx) the card is updated in place."""
+    """Record a visit or call. From a card on My caseload (htmx) the form is fetched into the card when opened, and
+    the card is updated in place when it is sent."""
     episode = selectors.episode_get(user=request.user, pk=pk)
     form = forms.ContactForm(request.POST or None, prefix=forms.contact_prefix(episode))
     message = ""
@@ -184,6 +186,9 @@ def contact_record(request, pk):
         card_episode = selectors.my_caseload(user=request.user).filter(pk=episode.pk).first() or episode
         context = {"card": _card(card_episode, form, message), "next": _next_url(request, reverse("caseload:mine"))}
         return render(request, "caseload/mine.html#card", context)
+    if request.htmx:
+        context = {"episode": episode, "patient": episode.patient, "form": form, "next": _next_url(request, "")}
+        return render(request, "caseload/mine.html#contact_form", context)
     return render(
         request,
         "caseload/contact_form.html",

@@ -411,6 +411,20 @@ def test_recording_a_contact_from_my_caseload_updates_the_card_in_place(client, 
     assert active_episode.next_contact_on == timezone.localdate() + datetime.timedelta(days=2)
 
 
+def test_my_caseload_fetches_a_cards_contact_form_when_it_is_opened(client, active_episode, practitioner):
+    client.force_login(practitioner)
+    mine = reverse("caseload:mine")
+    page = page_text(client.get(mine))
+    url = reverse("caseload:contact_record", args=[active_episode.pk])
+    assert f'hx-get="{url}?next=/caseload/mine/"' in page and "Duration in minutes" not in page
+    fragment = client.get(f"{url}?next={mine}", HTTP_HX_REQUEST="true")
+    body = page_text(fragment)
+    assert "Duration in minutes" in body and "<html" not in body and fragment["Vary"].count("HX-Request")
+    assert f'name="next" value="{mine}"' in body
+    without_javascript = page_text(client.get(f"{url}?next={mine}"))  # the card's link: the whole form page
+    assert "<html" in without_javascript and f'name="next" value="{mine}"' in without_javascript
+
+
 def test_recording_a_contact_without_javascript_redirects_with_a_message(client, active_episode, practitioner):
     client.force_login(practitioner)
     response = client.post(
