@@ -1,7 +1,7 @@
 import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from caseload.models import Episode, Patient, Priority, Service, Source
@@ -100,6 +100,12 @@ class Referral(models.Model):
             ),
             models.Index(
                 fields=["spell"], condition=Q(status__in=["received", "accepted"]), name="referral_open_spell"
+            ),
+            models.Index(  # the pull list's order: a page reads its own rows, not every open referral
+                F("decided_at").asc(nulls_first=True),
+                F("received_at"),
+                condition=Q(status__in=["received", "accepted"]),
+                name="referral_pull_order",
             ),
         ]
 

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import BooleanField, Case, Exists, F, Min, OuterRef, Prefetch, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import StrIndex, Substr
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -51,7 +51,20 @@ def pull_list(*, user, team=None):
     )
     if team is not None:
         referrals = referrals.filter(patient__team=team)
+    # Read in the order of the `referral_pull_order` index, each row's patient by key: a page stops once it has its
+    # rows (not counted: see `awaiting_decision_by_lit`).
     return referrals.order_by(F("decided_at").asc(nulls_first=True), "received_at")
+
+
+def awaiting_decision_by_lit(*, user):
+    """How many referrals await a decision, by LIT (team id). They are few at any scale (each is decided within
+    hours), so each one's patient is read by key; a join would have the planner hash every patient of a LIT (90,000
+    at ICS scale) to find the few with a referral."""
+    if not can(user, "pulllist.view"):
+        return {}
+    lit = Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).order_by().values("team_id"))
+    waiting = Referral.objects.filter(status=ReferralStatus.RECEIVED).values(lit=lit).annotate(n=Count("pk")).order_by()
+    return {row["lit"]: row["n"] for row in waiting}
 
 
 def spells_in_locality(*, user, team=None):

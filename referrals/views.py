@@ -123,6 +123,25 @@ def _decision_forms(moves, referral, failed=None, failed_form=None):
     }
 
 
+def _uncounted_page(request, param, queryset, size):
+    """A page of a long list, with Previous and Next but no total: counting the list would read every row in it
+    (all of history, for the referral list), while the page reads its own rows and one more to know if there is a
+    next. A number past the end shows the first page."""
+    number = request.GET.get(param, "")
+    number = int(number) if number.isdigit() and int(number) > 0 else 1
+    rows = list(queryset[(number - 1) * size : number * size + 1])
+    if not rows and number > 1:
+        number, rows = 1, list(queryset[: size + 1])
+    return {
+        "object_list": rows[:size],
+        "number": number,
+        "has_previous": number > 1,
+        "previous_page_number": number - 1,
+        "has_next": len(rows) > size,
+        "next_page_number": number + 1,
+    }
+
+
 def _first_error(form):
     errors = list(form.non_field_errors()) + [error for field in form for error in field.errors]
     return errors[0] if errors else ""
@@ -173,10 +192,11 @@ def referral_raise(request, spell_id):
 
 @requires("referral.view")
 def referral_list(request):
-    page = Paginator(selectors.referrals_for(user=request.user), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.log_shown(request, page)
+    """Every referral the user may see, newest first, a page at a time (no all-time total: see `_uncounted_page`)."""
+    page = _uncounted_page(request, "page", selectors.referrals_for(user=request.user), LIST_PAGE_SIZE)
+    audit.log_shown(request, page["object_list"])
     now = timezone.now()
-    rows = [{"referral": referral, "clock": decision_clock(referral, now)} for referral in page]
+    rows = [{"referral": referral, "clock": decision_clock(referral, now)} for referral in page["object_list"]]
     return render(
         request,
         "referrals/list.html",
@@ -207,7 +227,8 @@ def _pull_row(user, referral, now=None, failed=None, failed_form=None, **extra):
 @requires("pulllist.view")
 def pull_list(request):
     """Open referrals for a LIT's patients (the user's LIT by default, or all three), undecided and longest
-    waiting first; then that locality's patients in hospital now, the longest since discharge ready first."""
+    waiting first, with how many await a decision here and for the other LITs; then that locality's patients in
+    hospital now, the longest since discharge ready first."""
     teams = list(caseload_selectors.teams())
     code = request.GET.get("lit")
     if code is None:
@@ -219,16 +240,15 @@ def pull_list(request):
         if team is None:
             raise Http404("No such LIT.")
     now = timezone.now()
-    referrals = Paginator(selectors.pull_list(user=request.user, team=team), PULL_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    elsewhere = selectors.pull_list(user=request.user).exclude(patient__team=team).count() if team else 0
+    referrals = _uncounted_page(request, "page", selectors.pull_list(user=request.user, team=team), PULL_PAGE_SIZE)
+    waiting = selectors.awaiting_decision_by_lit(user=request.user)
+    awaiting = waiting.get(team.pk, 0) if team else sum(waiting.values())
     spells = Paginator(selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE).get_page(
         request.GET.get("spells_page")
     )
     ranked, factors = selectors.admitted_not_referred(user=request.user, team=team)
     to_pull = Paginator(ranked, TO_PULL_PAGE_SIZE).get_page(request.GET.get("pull_page"))
-    audit.log_shown(request, [*referrals, *spells, *to_pull])
+    audit.log_shown(request, [*referrals["object_list"], *spells, *to_pull])
     today = timezone.localdate(now)
     return render(
         request,
@@ -236,9 +256,10 @@ def pull_list(request):
         {
             "teams": teams,
             "team": team,
-            "elsewhere": elsewhere,
+            "awaiting": awaiting,
+            "elsewhere": sum(waiting.values()) - awaiting,
             "referrals": referrals,
-            "rows": [_pull_row(request.user, referral, now) for referral in referrals],
+            "rows": [_pull_row(request.user, referral, now) for referral in referrals["object_list"]],
             "spells": spells,
             "spell_rows": [{"spell": spell, **discharge_status(spell, today)} for spell in spells],
             "to_pull": to_pull,

@@ -148,7 +148,7 @@ def test_ward_staff_never_reach_another_wards_referral(client, ward_nurse, refer
     response = client.get(reverse("referrals:list"))
     page = page_text(response)
     assert "OWNWARD" in page and "OTHERWARD" not in page and "Ward 22" not in page
-    assert response.context["page"].paginator.count == 1 and "1 referral" in page
+    assert [row["referral"].pk for row in response.context["rows"]] == [referral.pk]
     assert status_of(other_referral) == ReferralStatus.RECEIVED
 
 
@@ -310,7 +310,8 @@ def test_the_pull_list_says_which_lits_it_shows_and_how_many_are_left_out(
     client.force_login(coordinator)
     page = page_text(client.get(reverse("referrals:pull_list")))
     assert "<h1>Pull list: Newfield House LIT only</h1>" in page
-    assert "The other LITs’ patients are not shown: 2 more open referrals." in page
+    assert "The other LITs’ patients are not shown: 2 more referrals await a decision." in page
+    assert "1 awaits a decision" in page
     every = page_text(client.get(reverse("referrals:pull_list"), {"lit": "all"}))
     assert "<h1>Pull list: all three LITs</h1>" in every and "not shown" not in every
 
@@ -719,3 +720,30 @@ def test_list_queries_do_not_grow_with_rows(
     with django_assert_num_queries(len(baseline)):
         response = client.get(url)
     assert len(response.context[rows]) == 20
+
+
+def test_the_referral_list_pages_newest_first_without_counting_every_referral(
+    client, coordinator, ward_nurse, ward_a, monkeypatch
+):
+    monkeypatch.setattr("referrals.views.LIST_PAGE_SIZE", 2)
+    referrals = [refer(ward_nurse, admit(ward_nurse, ward_a), received_at=timezone.now() - n * HOUR) for n in range(3)]
+    client.force_login(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(reverse("referrals:list"))
+    assert [row["referral"] for row in first.context["rows"]] == referrals[:2]
+    assert "COUNT(" not in " ".join(query["sql"] for query in queries)
+    assert 'rel="next"' in first.content.decode() and 'rel="prev"' not in first.content.decode()
+    second = client.get(reverse("referrals:list"), {"page": 2})
+    assert [row["referral"] for row in second.context["rows"]] == referrals[2:]
+    assert 'rel="prev"' in second.content.decode() and 'rel="next"' not in second.content.decode()
+    past_the_end = client.get(reverse("referrals:list"), {"page": 9})
+    assert [row["referral"] for row in past_the_end.context["rows"]] == referrals[:2]
+
+
+def test_the_pull_list_counts_only_the_referrals_awaiting_a_decision(client, coordinator, ward_a, ward_nurse, teams):
+    mine = [refer(ward_nurse, admit(ward_nurse, ward_a, team=teams["newfield-house"])) for _ in range(3)]
+    services.referral_accept(actor=coordinator, referral=mine[0])
+    client.force_login(coordinator)
+    response = client.get(reverse("referrals:pull_list"))
+    assert len(response.context["rows"]) == 3
+    assert "2 await a decision" in page_text(response)
