@@ -2,12 +2,11 @@
 
 import datetime
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, Min, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from caseload.models import Patient
 from discharge.models import AdmissionMethod, Delay, DelayReason, NctrPeriod, Spell, Ward
 from ocit.models import Role
 from ocit.roles import can
@@ -41,13 +40,16 @@ def with_discharge_status(spells):
     )
 
 
-def open_spells_for(*, user, ward=None):
-    spells = Spell.objects.filter(discharged_at__isnull=True, ward__in=wards_for(user=user))
+def open_spells_for(*, user, ward=None, wards=None):
+    """Stays open now on the user's wards (or one of them). `wards` is `wards_for(user=user)` when the caller has
+    read it already: filtered by their ids, the stays are read through the open-stays-by-ward index, where the
+    planner would otherwise join every open stay to the wards subquery."""
+    wards = wards_for(user=user) if wards is None else [w.pk for w in wards]
+    spells = Spell.objects.filter(discharged_at__isnull=True, ward__in=wards)
     if ward is not None:
         spells = spells.filter(ward=ward)
     # Patients are fetched for the page's rows only: sorting the open stays then never joins every patient.
-    patients = Prefetch("patient", queryset=Patient.objects.select_related("team"))
-    return with_discharge_status(spells.select_related("ward").prefetch_related(patients))
+    return with_discharge_status(spells.select_related("ward").prefetch_related("patient"))
 
 
 def spells_for(*, user):

@@ -73,7 +73,7 @@ def ward_board(request):
     wards = list(selectors.wards_for(user=request.user))
     ward = selectors.ward_get(user=request.user, pk=request.GET["ward"]) if request.GET.get("ward") else None
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else DEFAULT_SORT
-    spells = selectors.open_spells_for(user=request.user, ward=ward).order_by(*SORTS[sort][1])
+    spells = selectors.open_spells_for(user=request.user, ward=ward, wards=wards).order_by(*SORTS[sort][1])
     page = Paginator(spells, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     audit.log_shown(request, page)
     today = timezone.localdate()
