@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from benefits import metrics, selectors, spc
-from benefits.models import Assumption, AssumptionKey, FinancePlan, Period
+from benefits.models import Assumption, AssumptionKey, FinancePlan, Period, RunStatus
 from caseload import selectors as caseload_selectors
 
 logger = logging.getLogger(__name__)
@@ -252,8 +252,8 @@ def finance(*, run):
 def freshness(*, now=None):
     """(last successful run, latest run, stale?) for the "figures as of" line."""
     now = now or timezone.now()
-    last = selectors.last_successful_run()
-    latest = selectors.latest_run()
+    latest = selectors.latest_run(now=now)
+    last = latest if latest and latest.status == RunStatus.SUCCEEDED else selectors.last_successful_run()
     stale = last is None or now - last.finished_at > STALE_AFTER
     return last, latest, stale
 

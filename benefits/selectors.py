@@ -31,7 +31,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncSecond
 from django.utils import timezone
 
-from benefits.models import Assumption, AssumptionKey, ExternalMeasure, MetricValue, RecomputeRun, RunStatus
+from benefits.models import (
+    HEARTBEAT_TIMEOUT,
+    Assumption,
+    AssumptionKey,
+    ExternalMeasure,
+    MetricValue,
+    RecomputeRun,
+    RunStatus,
+)
 from caseload import selectors as caseload_selectors
 from caseload.models import CARE_HOME_SEQUELS, LONG_TERM_SEQUELS, ContactLocation, Discipline, PackageStage
 from discharge import selectors as discharge_selectors
@@ -446,9 +454,15 @@ def last_successful_run():
     return RecomputeRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at").first()
 
 
-def latest_run():
-    RecomputeRun.objects.abandon_stale()
-    return RecomputeRun.objects.order_by("-started_at").first()
+def latest_run(*, now=None):
+    """The run started last. Only one runs at a time, so only the latest can be a run whose worker was killed: it is
+    marked abandoned (`abandon_stale`) when it shows no sign of life, which costs a write only then."""
+    now = now or timezone.now()
+    latest = RecomputeRun.objects.order_by("-started_at").first()
+    if latest and latest.status == RunStatus.RUNNING and latest.heartbeat_at < now - HEARTBEAT_TIMEOUT:
+        RecomputeRun.objects.abandon_stale(now)
+        latest.refresh_from_db()
+    return latest
 
 
 def metric_values(*, metric=None, period, team=None, all_teams=False, start=None, end=None):
