@@ -340,6 +340,7 @@ class Allocation(models.Model):
             in_range("allocation", "ended_at", moment=True),
             models.UniqueConstraint(
                 fields=["episode"],
+                include=["practitioner", "discipline"],  # the caseload lists read the keyworker from the index alone
                 condition=Q(ended_at__isnull=True, role="keyworker"),
                 name="one_current_keyworker_per_episode",
                 violation_error_message="This episode already has a keyworker.",

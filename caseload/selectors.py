@@ -207,7 +207,8 @@ def caseload_by_discipline(*, user, team=None):
         return {}
     if team is not None:
         allocations = allocations.filter(episode__team=team)
-    return dict(allocations.values_list("discipline").annotate(n=Count("id")).order_by("discipline"))
+    # Counted from the current-keyworker index alone (it holds the episode and the discipline).
+    return dict(allocations.values_list("discipline").annotate(n=Count("episode")).order_by("discipline"))
 
 
 def allocatable_staff(*, team, discipline=""):
