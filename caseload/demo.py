@@ -326,11 +326,11 @@ class EpisodeBatch:
         rows["allocations"].append(
             Row(
                 episode_id=episode.id,
-                practitioner_id=keyworker.pk,
+                practitioner_id=keyworker.id,
                 discipline=keyworker.discipline,
                 started_at=allocated,
                 ended_at=episode.closed_at,
-                allocated_by_id=coordinator.pk if coordinator else None,
+                allocated_by_id=coordinator.id if coordinator else None,
             )
         )
         if episode.first_contact_at:
@@ -357,7 +357,7 @@ class EpisodeBatch:
                         episode_id=episode.id,
                         item=item,
                         provided_on=ctx.localdate(episode.first_contact_at),
-                        recorded_by_id=keyworker.pk,
+                        recorded_by_id=keyworker.id,
                     )
                 )
 
@@ -383,13 +383,13 @@ class EpisodeBatch:
                 Row(
                     episode_id=episode.id,
                     at=at,
-                    practitioner_id=by.pk,
+                    practitioner_id=by.id,
                     discipline=by.discipline,
                     attended=attended,
                     not_attended_reason="" if attended else rng.choice(NOT_ATTENDED),
                     location=location,
                     duration_minutes=rng.choice([20, 30, 45, 60, 90]),
-                    recorded_by_id=by.pk,
+                    recorded_by_id=by.id,
                     created_at=at,
                 )
             )
@@ -411,7 +411,7 @@ class EpisodeBatch:
                 stage="start",
                 effective_on=ctx.localdate(episode.received_at),
                 hours_per_week=Decimal(start["calls_per_day"] * 7 * rng.choice([0.5, 0.75, 1])),
-                recorded_by_id=keyworker.pk,
+                recorded_by_id=keyworker.id,
                 created_at=episode.received_at,
                 **start,
             )
@@ -428,7 +428,7 @@ class EpisodeBatch:
                 calls_per_day=end_calls,
                 carers_per_call=1 if end_calls else 0,
                 provider_type="independent" if end_calls else "none",
-                recorded_by_id=keyworker.pk,
+                recorded_by_id=keyworker.id,
                 created_at=episode.closed_at,
             )
         )

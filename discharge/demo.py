@@ -103,7 +103,7 @@ class SpellBatch:
         discharged = ctx.by_day(ready + datetime.timedelta(days=delay_days, hours=rng.uniform(1, 6)), 10)
         spell = Row(
             patient_id=patient_id,
-            ward_id=rng.choice(self.wards).pk,
+            ward_id=rng.choice(self.wards).id,
             admitted_at=admitted,
             created_at=admitted,
             admission_method="emergency" if emergency else "elective",
@@ -140,7 +140,7 @@ class SpellBatch:
             periods.append(Row(spell_id=spell.id, started_on=ready_on, ended_on=left_on))
             if (left_on or self.ctx.today) > ready_on:
                 reason = choose(self.rng, self.reasons)
-                delays.append(Row(spell_id=spell.id, reason_id=reason.pk, started_on=ready_on, ended_on=left_on))
+                delays.append(Row(spell_id=spell.id, reason_id=reason.id, started_on=ready_on, ended_on=left_on))
         self.ctx.insert(WardStay, stays)
         self.ctx.insert(NctrPeriod, periods)
         self.ctx.insert(Delay, delays)

@@ -174,16 +174,17 @@ def _quicken(fake):
     its weighted surnames are drawn by one `random.choices` over the same names and weights, added up once rather than
     all 500 for every surname; a pattern such as "{{first_name}} {{last_name}}" is split into its text and its tokens
     once rather than by a regular expression for every name. A minute of a seed at the ICS scale."""
+    choices, fill = fake.random.choices, fake.format  # once: every use through the Faker proxy is a look-up
     weighted = fake.provider("faker.providers.person").last_names
     surnames, cumulative = tuple(weighted), list(itertools.accumulate(weighted.values()))
-    fake.set_formatter("last_name", lambda: fake.random.choices(surnames, cum_weights=cumulative)[0])
+    fake.set_formatter("last_name", lambda: choices(surnames, cum_weights=cumulative)[0])
     patterns = {}  # pattern: [text, token, text, token, …, text]
 
     def parse(pattern):
         if pattern not in patterns:
             patterns[pattern] = re.split(r"\{\{\s*(\w+)\s*\}\}", pattern)
         pieces = patterns[pattern]
-        return "".join(piece if n % 2 == 0 else str(fake.format(piece)) for n, piece in enumerate(pieces))
+        return "".join(piece if n % 2 == 0 else str(fill(piece)) for n, piece in enumerate(pieces))
 
     fake.set_formatter("parse", parse)
 

@@ -100,7 +100,7 @@ class Journeys:
         self.referrals = []
         self.hours = dict(DecisionStandard.objects.values_list("urgency", "hours"))
         self.coordinators = {
-            team: staff[Discipline.COORDINATOR][0].pk
+            team: staff[Discipline.COORDINATOR][0].id
             for team, staff in staff_by_team().items()
             if staff.get(Discipline.COORDINATOR)
         }

@@ -5,13 +5,17 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from faker import Faker
 
 from benefits.models import Assumption
 from caseload.models import Contact, Episode, Locality, Patient
 from discharge.models import Spell, Ward
+from ocit import demo
 from ocit.identifiers import nhs_number_check_digit, postcode_district
+from ocit.management.commands.seed_demo import SEEDED
 from ocit.models import ChangeLog, Role, User
 from referrals.models import Referral
 
@@ -171,3 +175,38 @@ def test_baselines_and_populations_are_scaled_to_the_demo_size():
         Assumption.objects.get(key="baseline_long_term_hours", effective_from=datetime.date(2024, 4, 1)).value == 42.5
     )
     assert Locality.objects.get(postcode_district="CV2").population_65_plus == 2750
+
+
+def test_the_quicker_faker_makes_fakers_own_names():
+    ctx = demo.Context.create(scale="small", seed=7, day=AS_OF, password="x")
+    plain = Faker("en_GB")
+    plain.seed_instance(7)
+    for method in ["first_name_female", "first_name_male", "last_name", "name", "building_number", "street_name"]:
+        assert [getattr(ctx.fake, method)() for _ in range(300)] == [getattr(plain, method)() for _ in range(300)]
+
+
+@pytest.mark.django_db
+def test_the_load_puts_back_every_index_and_foreign_key_it_drops():
+    if connection.vendor != "postgresql":
+        pytest.skip("Only the PostgreSQL load drops them.")
+    tables = [model._meta.db_table for model in SEEDED]
+
+    def indexes_and_keys():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, indkey::text, indisunique, indpred IS NULL FROM pg_index "
+                "WHERE indrelid = ANY(%s::regclass[]) ORDER BY 1",
+                [tables],
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+                "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1",
+                [tables],
+            )
+            return indexes, cursor.fetchall()
+
+    before = indexes_and_keys()
+    seed()
+    assert indexes_and_keys() == before
+    assert any(definition.startswith("FOREIGN KEY") for _, definition, _ in before[1])
