@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import random
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,6 +12,7 @@ from django.utils import timezone
 from faker import Faker
 
 from benefits.models import Assumption
+from caseload.demo import Weights, choose
 from caseload.models import Contact, Episode, Locality, Patient
 from discharge.models import Spell, Ward
 from ocit import demo
@@ -175,6 +177,14 @@ def test_baselines_and_populations_are_scaled_to_the_demo_size():
         Assumption.objects.get(key="baseline_long_term_hours", effective_from=datetime.date(2024, 4, 1)).value == 42.5
     )
     assert Locality.objects.get(postcode_district="CV2").population_65_plus == 2750
+
+
+def test_choose_picks_what_random_choices_would():
+    for weighted in [{"a": 1, "b": 3, "c": 6}, {1: 0.5, 2: 40.25, 3: 18, 4: 7}, [("x", 2.5), ("y", 0), ("z", 1e-3)]]:
+        pairs = list(weighted.items()) if isinstance(weighted, dict) else weighted
+        ours, theirs = random.Random(3), random.Random(3)
+        for _ in range(2_000):
+            assert choose(ours, Weights(weighted)) == theirs.choices(*zip(*pairs, strict=True))[0]
 
 
 def test_the_quicker_faker_makes_fakers_own_names():
