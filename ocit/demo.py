@@ -192,9 +192,9 @@ def _quicken(fake):
 def _copy(model, fields, values):
     """COPY rows of values (in the order of `fields`) into the model's table; returns their new ids, in order.
 
-    The ids are a block taken from the table's sequence in one step (the load holds the table, so nobody else inserts
-    meanwhile). The rows go in binary, each column as its type in the table: no text to format here or to parse on
-    the server.
+    The ids are a block taken from the table's sequence in one step (within `checked_after_loading` the load holds the
+    table, so nobody else inserts meanwhile). The rows go in binary, each column as its type in the table: no text to
+    format here or to parse on the server.
     """
     table, pk = model._meta.db_table, model._meta.pk
     columns = [pk.column, *(field.column for field in fields)]
@@ -226,7 +226,8 @@ def checked_after_loading(models):
         return
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
-        # A table with foreign-key checks still pending (from the deletes of --replace) cannot be altered.
+        # A table with foreign-key checks still pending (from the deletes of --replace) cannot be altered: check them
+        # now, and the rest of the transaction's as they come.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
