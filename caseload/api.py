@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from caseload import selectors, services
 from caseload import serializers as s
 from caseload.filters import EpisodeFilter, GoalFilter, PatientFilter
-from caseload.models import Allocation, AllocationRole, Contact, Goal
+from caseload.models import Allocation, AllocationRole, Contact, Episode, Goal
 from ocit import audit
 from ocit.api import BAD_INPUT, AccessLogged, ReadWriteViewSet, validated_input
 from ocit.errors import Conflict
@@ -110,13 +110,29 @@ class PatientViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
 
 
 def _episodes(user):
-    """The user's episodes, each with its current keyworker in one extra query for the whole page."""
-    keyworkers = Allocation.objects.filter(ended_at=None, role=AllocationRole.KEYWORKER).select_related("practitioner")
+    """The user's episodes, each with its current keyworker in one extra query for the whole page (of the keyworker,
+    only what the answer shows)."""
+    keyworkers = (
+        Allocation.objects.filter(ended_at=None, role=AllocationRole.KEYWORKER)
+        .select_related("practitioner")
+        .only("episode", "discipline", "started_at", "practitioner__full_name")
+    )
     return (
         selectors.episodes_for(user=user)
         .prefetch_related(Prefetch("allocations", queryset=keyworkers, to_attr="current_keyworkers"))
         .order_by("-received_at", "-id")
     )
+
+
+# What a page of episodes shows of each episode's patient and LIT: their other columns (addresses, notes) are most of
+# the row, read and turned into Python for every episode on the page for nothing.
+EPISODE_LIST_COLUMNS = [
+    *(field.name for field in Episode._meta.concrete_fields),
+    "patient__given_name",
+    "patient__family_name",
+    "patient__nhs_number",
+    "team__code",
+]
 
 
 class EpisodeViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
@@ -126,7 +142,8 @@ class EpisodeViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
     filterset_class = EpisodeFilter
 
     def get_queryset(self):
-        return _episodes(self.request.user)
+        episodes = _episodes(self.request.user)
+        return episodes.only(*EPISODE_LIST_COLUMNS) if self.action == "list" else episodes
 
     def _respond(self, episode, status_code=status.HTTP_200_OK):
         return Response(s.EpisodeSerializer(self.get_queryset().get(pk=episode.pk)).data, status=status_code)

@@ -7,6 +7,7 @@ They are never saved directly.
 
 from decimal import Decimal
 
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,6 +28,7 @@ from caseload.models import (
     Source,
     Team,
 )
+from ocit import api
 from ocit.models import Discipline, User
 
 VERSION_HELP = (
@@ -48,7 +50,7 @@ class VersionedInput(serializers.Serializer):
 # Patients -------------------------------------------------------------------------------------------
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(api.ModelSerializer):
     lit = serializers.SlugRelatedField(source="team", slug_field="code", read_only=True)
     nhs_number_display = serializers.CharField(read_only=True, help_text="The NHS number shown 3-3-4.")
 
@@ -158,7 +160,7 @@ class KeyworkerSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="practitioner_id")
     name = serializers.CharField(source="practitioner.full_name")
     discipline = serializers.CharField()
-    since = serializers.DateTimeField(source="started_at")
+    since = api.DateTimeField(source="started_at")
 
 
 class VisiblePatientField(serializers.PrimaryKeyRelatedField):
@@ -181,7 +183,7 @@ class VisibleEpisodeField(serializers.PrimaryKeyRelatedField):
         return selectors.episodes_for(user=self.context["request"].user)
 
 
-class EpisodeSerializer(serializers.ModelSerializer):
+class EpisodeSerializer(api.ModelSerializer):
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
     nhs_number = serializers.CharField(source="patient.nhs_number", read_only=True, allow_null=True)
     lit = serializers.SlugRelatedField(source="team", slug_field="code", read_only=True)
@@ -222,7 +224,13 @@ class EpisodeSerializer(serializers.ModelSerializer):
     def get_keyworker(self, episode):
         """The current keyworker, from the `current_keyworkers` prefetch the API's queryset carries."""
         current = episode.current_keyworkers
-        return KeyworkerSerializer(current[0]).data if current else None
+        return self._keyworker.to_representation(current[0]) if current else None
+
+    @cached_property
+    def _keyworker(self):
+        """One keyworker serializer for every row of a list: building one per row (its fields copied each time)
+        was most of the time of a page of active episodes."""
+        return KeyworkerSerializer()
 
 
 class EpisodeCreateSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from discharge import selectors, services
 from discharge import serializers as s
 from discharge.filters import SpellFilter
-from discharge.models import Delay, NctrPeriod
+from discharge.models import Delay, NctrPeriod, Spell
 from ocit import audit
 from ocit.api import BAD_INPUT, AccessLogged, ReadWriteViewSet, validated_input
 from ocit.errors import Conflict
@@ -60,6 +60,19 @@ def spells(user):
     )
 
 
+# What a page of stays shows of each one's patient, LIT and ward: the patients' other columns (addresses, notes) are
+# most of the row, read and turned into Python for every stay on the page for nothing.
+SPELL_LIST_COLUMNS = [
+    *(field.name for field in Spell._meta.concrete_fields),
+    "patient__given_name",
+    "patient__family_name",
+    "patient__nhs_number",
+    "patient__team__code",
+    "ward__code",
+    "ward__name",
+]
+
+
 class SpellViewSet(AccessLogged, mixins.ListModelMixin, DischargeAPI):
     """Hospital stays on the wards you may see, with what the ward board shows.
 
@@ -70,7 +83,8 @@ class SpellViewSet(AccessLogged, mixins.ListModelMixin, DischargeAPI):
     filterset_class = SpellFilter
 
     def get_queryset(self):
-        return spells(self.request.user)
+        stays = spells(self.request.user)
+        return stays.only(*SPELL_LIST_COLUMNS) if self.action == "list" else stays
 
     def _respond(self, spell, status_code=status.HTTP_200_OK):
         return Response(s.SpellSerializer(self.get_queryset().get(pk=spell.pk)).data, status=status_code)

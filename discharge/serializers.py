@@ -7,6 +7,7 @@ They are never saved directly.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.functional import cached_property
 from rest_framework import serializers
 
 from caseload import selectors as caseload_selectors
@@ -14,6 +15,7 @@ from caseload.models import FOLLOW_UP_ANSWERS
 from caseload.serializers import VERSION_HELP, VersionedInput, VisiblePatientField
 from discharge import selectors
 from discharge.models import AdmissionMethod, Delay, Destination, NctrPeriod, Pathway, Spell, Ward
+from ocit import api
 from ocit.identifiers import normalise_nhs_number
 
 # What discharge.selectors.with_discharge_status adds to each spell.
@@ -40,7 +42,7 @@ class VisibleWardField(serializers.SlugRelatedField):
 # Spells ---------------------------------------------------------------------------------------------
 
 
-class SpellSerializer(serializers.ModelSerializer):
+class SpellSerializer(api.ModelSerializer):
     """A hospital stay with what the ward board shows. Length of stay and delays are derived, never typed."""
 
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
@@ -93,13 +95,18 @@ class SpellSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_length_of_stay_days(self, spell) -> int:
-        return spell.length_of_stay_days()
+        return spell.length_of_stay_days(today=self._today)
 
     def get_days_since_discharge_ready(self, spell) -> int | None:
         """Days since the discharge ready date while the patient is still in hospital with no criteria to reside."""
         if spell.discharged_at is not None or not spell.no_criteria_to_reside:
             return None
-        return (timezone.localdate() - spell.discharge_ready_on).days
+        return (self._today - spell.discharge_ready_on).days
+
+    @cached_property
+    def _today(self):
+        """Today, read once for a whole list: the time zone lookup behind it, done for every row, added up."""
+        return timezone.localdate()
 
     def get_delay_days_at_discharge(self, spell) -> int | None:
         """Discharge date − discharge ready date, once discharged."""

@@ -12,10 +12,21 @@ class FilterSet(django_filters.FilterSet):
     API, rather than a query the database refuses."""
 
     def get_form_class(self):
-        bases = (PlausibleInput, super().get_form_class())
-        if self.request is not None and self.request.path.startswith("/api/"):
-            bases = (NoEmptyValues, *bases)  # a page's form sends its empty fields; an API client leaves them out
-        return type(f"{type(self).__name__}Form", bases, {})
+        """The form class is built once per filter set, for pages and for the API, and then reused: django-filter
+        would build it (a class and a form field per filter) on every request, a good part of a list's time."""
+        api = self.request is not None and self.request.path.startswith("/api/")
+        key = (type(self), api)
+        if key not in _form_classes:
+            bases = (PlausibleInput, super().get_form_class())
+            if api:
+                bases = (NoEmptyValues, *bases)  # a page's form sends its empty fields; an API client leaves them out
+            _form_classes[key] = type(f"{type(self).__name__}Form", bases, {})
+        return _form_classes[key]
+
+
+# (FilterSet subclass, for the API?) → its form class. Every filter's form field is fixed when the class is defined
+# (choices, and querysets that each form copies afresh), so one form class serves every request.
+_form_classes = {}
 
 
 class NoEmptyValues:

@@ -46,6 +46,18 @@ PERMISSION_FOR_ACTION = {
     "withdraw": Capability.of("referral.withdraw"),
 }
 
+# What a page of referrals shows of each one's patient, LIT, stay, ward and decider: their other columns (addresses,
+# notes, password hashes) are most of the row, read and turned into Python for every referral on the page for nothing.
+REFERRAL_LIST_COLUMNS = [
+    *(field.name for field in Referral._meta.concrete_fields),
+    "patient__given_name",
+    "patient__family_name",
+    "patient__nhs_number",
+    "patient__team__code",
+    "spell__ward__code",
+    "decided_by__full_name",
+]
+
 
 class ReferralViewSet(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every referral into OCIT you may see: ward staff their own wards', LIT staff all of them.
@@ -60,7 +72,8 @@ class ReferralViewSet(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewS
         return [PERMISSION_FOR_ACTION.get(self.action, CAN_VIEW)()]
 
     def get_queryset(self):
-        return selectors.referrals_for(user=self.request.user).order_by("-received_at", "-id")
+        referrals = selectors.referrals_for(user=self.request.user).order_by("-received_at", "-id")
+        return referrals.only(*REFERRAL_LIST_COLUMNS) if self.action == "list" else referrals
 
     def _respond(self, referral, status_code=status.HTTP_200_OK):
         return Response(s.ReferralSerializer(self.get_queryset().get(pk=referral.pk)).data, status=status_code)

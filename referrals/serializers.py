@@ -14,9 +14,10 @@ from caseload.models import Patient, Priority, Service, Source
 from caseload.serializers import PatientCreateSerializer
 from discharge import selectors as discharge_selectors
 from discharge.models import Spell
+from ocit import api
 from ocit.roles import can
 from referrals import services
-from referrals.models import Referral
+from referrals.models import Referral, ReferralStatus
 
 
 # `urgency` and `requested_service` use the caseload's Priority and Service codes. In the schema they are spelled
@@ -34,7 +35,11 @@ class RequestedServiceField(serializers.ChoiceField):
         super().__init__(choices=Service.choices, **kwargs)
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+# The moves from each status, read from the transition table once rather than for every row of every list.
+ALLOWED_MOVES = {status: [str(move) for move in services.allowed_moves(status)] for status in ReferralStatus}
+
+
+class ReferralSerializer(api.ModelSerializer):
     requested_service = RequestedServiceField(read_only=True)
     urgency = UrgencyField(read_only=True)
     patient_name = serializers.CharField(source="patient.full_name", read_only=True)
@@ -102,7 +107,7 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     def get_allowed_moves(self, referral) -> list[str]:
         """The moves the transition table allows from this status (your role may allow fewer)."""
-        return [str(move) for move in services.allowed_moves(referral.status)]
+        return ALLOWED_MOVES[referral.status]
 
 
 class ReferrablePatientField(serializers.PrimaryKeyRelatedField):
