@@ -8,6 +8,7 @@ same seed and date always give the same data. Only synthetic people: NHS numbers
 import contextlib
 import dataclasses
 import datetime
+import functools
 import itertools
 import operator
 import random
@@ -170,14 +171,25 @@ class Context:
 
 
 def _quicken(fake):
-    """Take away Faker's two big costs without changing a name it makes (the same random draws, in the same order):
-    its weighted surnames are drawn by one `random.choices` over the same names and weights, added up once rather than
-    all 500 for every surname; a pattern such as "{{first_name}} {{last_name}}" is split into its text and its tokens
-    once rather than by a regular expression for every name. A minute of a seed at the ICS scale."""
-    choices, fill = fake.random.choices, fake.format  # once: every use through the Faker proxy is a look-up
-    weighted = fake.provider("faker.providers.person").last_names
-    surnames, cumulative = tuple(weighted), list(itertools.accumulate(weighted.values()))
+    """Take away Faker's big costs without changing a name it makes (the same random draws, in the same order): its
+    weighted surnames are drawn by one `random.choices` over the same names and weights, added up once rather than all
+    500 for every surname; a first name, title or street suffix is drawn by `random.choice`, as Faker draws from a
+    list, without its machinery for weighted lists around it; a pattern such as "{{first_name}} {{last_name}}" is split
+    into its text and its tokens once rather than by a regular expression for every name. A minute at the ICS scale.
+    """
+    choice, choices, fill = fake.random.choice, fake.random.choices, fake.format  # once, not through Faker's proxy
+    person, address = fake.provider("faker.providers.person"), fake.provider("faker.providers.address")
+    surnames, cumulative = tuple(person.last_names), list(itertools.accumulate(person.last_names.values()))
     fake.set_formatter("last_name", lambda: choices(surnames, cum_weights=cumulative)[0])
+    for formatter, words in [
+        ("first_name", person.first_names),
+        ("first_name_female", person.first_names_female),
+        ("first_name_male", person.first_names_male),
+        ("prefix_female", person.prefixes_female),
+        ("prefix_male", person.prefixes_male),
+        ("street_suffix", address.street_suffixes),
+    ]:
+        fake.set_formatter(formatter, functools.partial(choice, words))
     patterns = {}  # pattern: [text, token, text, token, …, text]
 
     def parse(pattern):
