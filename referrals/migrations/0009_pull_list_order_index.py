@@ -3,6 +3,23 @@
 from django.conf import settings
 from django.db import migrations, models
 
+PULL_ORDER = models.Index(
+    models.OrderBy(models.F("decided_at"), nulls_first=True),
+    models.F("received_at"),
+    condition=models.Q(("status__in", ["received", "accepted"])),
+    name="referral_pull_order",
+)
+
+
+def add_on_postgresql(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.add_index(apps.get_model("referrals", "Referral"), PULL_ORDER)
+
+
+def remove_on_postgresql(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.remove_index(apps.get_model("referrals", "Referral"), PULL_ORDER)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -13,13 +30,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name="referral",
-            index=models.Index(
-                models.OrderBy(models.F("decided_at"), nulls_first=True),
-                models.F("received_at"),
-                condition=models.Q(("status__in", ["received", "accepted"])),
-                name="referral_pull_order",
-            ),
+        # SQLite (the zero-setup demo) cannot build an index with NULLS FIRST, and its lists are small: PostgreSQL only.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddIndex(model_name="referral", index=PULL_ORDER)],
+            database_operations=[migrations.RunPython(add_on_postgresql, remove_on_postgresql)],
         ),
     ]
