@@ -77,8 +77,7 @@ def metric(request, key):
         raise Http404("No such measure")
     form, filters = _filters(request)
     freshness = _freshness(request)
-    by_key = {item.metric.key: item for item in reports.cached_series(filters, run=freshness["last_run"])}
-    item = by_key.get(key)
+    item, parts = reports.cached_metric_series(filters, metrics.BY_KEY[key], run=freshness["last_run"])
     if item is None:
         raise Http404("Reported for all of OCIT only")
     drill = ""
@@ -91,7 +90,7 @@ def metric(request, key):
         "item": item,
         "area_name": metrics.AREAS[item.metric.area],
         "drill": drill,
-        "parts": [by_key[part.key] for part in metrics.parts_of(item.metric) if part.key in by_key],
+        "parts": parts,
         "can_see_patients": can(request.user, "patient.view"),
     }
     return _page(request, "benefits/metric.html", context, freshness)
