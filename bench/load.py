@@ -5,9 +5,9 @@
 Seeds (or, with BENCH_KEEP_DB=1, reuses) the scale's database like bench/run.py, starts gunicorn with the
 production settings and worker count, and loads each address with `wrk` (Debian's package) for --duration seconds
 over --connections connections, each connection its own signed-in session. A trivial view that renders nothing,
-behind the same middleware, is measured first and last in the same run: every other line gives its requests per
-second as a share of that floor. One JSON line per address: {"name", "role", "url", "requests_per_s",
-"share_of_trivial", "p50_ms", "p99_ms", "requests", "scale"}.
+behind the same middleware, is loaded first and last in the same run; when the run ends, one JSON line per address
+gives its requests per second as a share of that floor (the mean of the two): {"name", "role", "url",
+"requests_per_s", "share_of_trivial", "p50_ms", "p99_ms", "requests", "timeouts_or_socket_errors", "scale"}.
 """
 
 import argparse
@@ -62,19 +62,20 @@ def main():
         with gunicorn(args.workers) as base:
             roles = {"coordinator"} | {role for _, role, _ in targets}
             sessions = {role: [sign_in(role) for _ in range(args.connections)] for role in roles}
-            floor = []  # the trivial view's requests per second, first and last in the run
+            # Warm up first (each worker's connection to the database, templates, caches), measuring nothing.
+            hit(base, TRIVIAL[2], sessions["coordinator"], argparse.Namespace(**{**vars(args), "duration": 5}))
+            results = []
+            for name, role, url in [TRIVIAL, *targets, TRIVIAL]:
+                results.append({"name": name, "role": role, "url": url, **hit(base, url, sessions[role], args)})
+                print(f"{name}: {results[-1]['requests_per_s']} requests/s", file=sys.stderr, flush=True)
+    # The floor is the trivial view's mean over the first and last runs: the machine warms up in between.
+    floor = (results[0]["requests_per_s"] + results[-1]["requests_per_s"]) / 2
+    for result in results:
+        share = round(result["requests_per_s"] / floor, 3)
+        print(json.dumps({**result, "share_of_trivial": share, "scale": args.scale}), flush=True)
 
-            def load(name, role, url):
-                result = hit(base, url, sessions[role], args)
-                share = round(result["requests_per_s"] / (sum(floor) / len(floor)), 3) if floor else 1.0
-                line = {"name": name, "role": role, "url": url, **result, "share_of_trivial": share}
-                print(json.dumps({**line, "scale": args.scale}), flush=True)
-                return result
 
-            floor.append(load("trivial_view", "coordinator", "/bench/trivial/")["requests_per_s"])
-            for name, role, url in targets:
-                load(name, role, url)
-            floor.append(load("trivial_view_again", "coordinator", "/bench/trivial/")["requests_per_s"])
+TRIVIAL = ("trivial_view", "coordinator", "/bench/trivial/")
 
 
 def addresses():
