@@ -340,7 +340,6 @@ class Allocation(models.Model):
             in_range("allocation", "ended_at", moment=True),
             models.UniqueConstraint(
                 fields=["episode"],
-                include=["practitioner", "discipline"],  # the caseload lists read the keyworker from the index alone
                 condition=Q(ended_at__isnull=True, role="keyworker"),
                 name="one_current_keyworker_per_episode",
                 violation_error_message="This episode already has a keyworker.",
@@ -358,6 +357,11 @@ class Allocation(models.Model):
         ]
         indexes = [
             models.Index(fields=["practitioner"], condition=Q(ended_at__isnull=True), name="allocation_current"),
+            models.Index(  # the caseload lists read each episode's keyworker and discipline from this index alone
+                fields=["episode", "practitioner", "discipline"],
+                condition=Q(ended_at__isnull=True, role="keyworker"),
+                name="allocation_keyworker",
+            ),
         ]
 
     def __str__(self):
