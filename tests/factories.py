@@ -1,8 +1,10 @@
 """Synthetic people only: NHS numbers from the 999 test range, fictional names."""
 
 import datetime
+import functools
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from caseload.models import (
@@ -27,6 +29,12 @@ PASSWORD = "correct-horse-battery-staple"
 _nhs_numbers = synthetic_nhs_numbers(start=500_000)
 
 
+@functools.cache
+def _hashed(password):
+    """Argon2 with the production settings takes a tenth of a second a time: hash each password once per run."""
+    return make_password(password)
+
+
 def teams():
     return {team.code: team for team in Team.objects.all()}
 
@@ -41,8 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, password=PASSWORD, **kwargs):
-        user = model_class(**kwargs)
-        user.set_password(password)
+        user = model_class(**kwargs, password=_hashed(password))
         user.save()
         return user
 
