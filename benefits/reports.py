@@ -196,24 +196,24 @@ def cached(key, build, *, run):
 
     The figures change only when a recompute succeeds or an assumption changes, yet cost most of a dashboard
     page to build. So the cache key is `key` (what is built, for which filters) with what the figures are made
-    from: `run`, the last successful recompute (which wrote the stored figures), and the assumptions, read on
-    every call. A new run, or an assumption changed by any path (the admin, a data migration, `seed_demo`'s
-    update), gives a new key at once; old entries just expire. The key is made before the figures are read, so a
-    run finishing in between can only leave newer figures under the older key, never older under the newer.
-    Without a run there is nothing to key the stored figures by, and with the cache (Redis) down the figures are
-    built afresh: slower, but the pages stay up.
+    from: `run`, the last successful recompute (which wrote the stored figures), and a fingerprint of the
+    assumptions, read on every call. A new run, or an assumption changed by any path (the admin, a data migration,
+    `seed_demo`'s update), gives a new key at once; old entries just expire. The key is made before the figures
+    are read, so a run finishing in between can only leave newer figures under the older key, never older under
+    the newer. Without a run there is nothing to key the stored figures by, and with the cache (Redis) down the
+    figures are built afresh: slower, but the pages stay up.
     """
-    assumptions = selectors.assumptions_by_key()
     if run is None:
-        return build(assumptions)
-    key = "benefits:" + hashlib.sha256(repr((*key, run.pk, run.finished_at, assumptions)).encode()).hexdigest()
+        return build(selectors.assumptions_by_key())
+    fingerprint = selectors.assumptions_fingerprint()
+    key = "benefits:" + hashlib.sha256(repr((*key, run.pk, run.finished_at, fingerprint)).encode()).hexdigest()
     try:
         result = cache.get(key)
     except redis.RedisError:
         logger.warning("The cache is not answering: the figures are built afresh", exc_info=True)
-        return build(assumptions)
+        return build(selectors.assumptions_by_key())
     if result is None:
-        result = build(assumptions)
+        result = build(selectors.assumptions_by_key())
         try:
             cache.set(key, result, CACHE_TIMEOUT)
         except redis.RedisError:

@@ -319,6 +319,20 @@ def assumptions_by_key():
     return values
 
 
+def assumptions_fingerprint():
+    """A digest of every assumption row: it changes when any value, date or source does, by whatever path (the
+    admin, a data migration, `seed_demo`). Made in the database, so a cache key read on every request builds no
+    models; on SQLite (the demo), the rows themselves."""
+    if connection.vendor != "postgresql":
+        return list(Assumption.objects.order_by("pk").values_list("pk", "key", "effective_from", "value", "source"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT md5(string_agg(concat_ws('|', id, key, effective_from, value, source), ',' ORDER BY id)) "
+            "FROM benefits_assumption"
+        )
+        return cursor.fetchone()[0]
+
+
 def live_from(values):
     """The first day OCIT was live (the `ocit_live` assumption above 0), or None: no saving is counted before it."""
     return min((day for day, value in values.get(AssumptionKey.OCIT_LIVE, []) if value > 0), default=None)

@@ -54,18 +54,20 @@ def _page(request, template, context, freshness):
 def dashboard(request):
     form, filters = _filters(request)
     freshness = _freshness(request)
-    figures = _figures(request, "benefits/_dashboard_figures.html", filters, freshness)
-    return _page(request, "benefits/dashboard.html", {"form": form, "filters": filters, "figures": figures}, freshness)
+    figures = _figures(request, "benefits/_dashboard_figures.html", form, filters, freshness)
+    return _page(request, "benefits/dashboard.html", {"filters": filters, "figures": figures}, freshness)
 
 
-def _figures(request, template, filters, freshness):
-    """The figures part of the dashboard or the board pack (`template`), rendered and cached: drawing the tables and
-    charts costs most of the page, and it is the same for everyone (its links carry only the query)."""
+def _figures(request, template, form, filters, freshness):
+    """The filter form and the figures part of the dashboard or the board pack (`template`), rendered and cached:
+    drawing the form, tables and charts costs most of the page, and it is the same for everyone (the form shows
+    only the query, and the figures' links carry only the query)."""
     query = request.GET.urlencode()
 
     def render_figures(assumptions):
         areas = reports.areas(reports.series_for(filters, assumptions=assumptions))
-        return render_to_string(template, {"areas": areas, "query": query, "stale": freshness["stale"]})
+        context = {"form": form, "filters": filters, "areas": areas, "query": query, "stale": freshness["stale"]}
+        return render_to_string("benefits/_filters.html", context) + render_to_string(template, context)
 
     key = (template, *filters.key, query, freshness["stale"])
     return reports.cached(key, render_figures, run=freshness["last_run"])
@@ -73,26 +75,41 @@ def _figures(request, template, filters, freshness):
 
 @requires("dashboard.view")
 def metric(request, key):
-    if key not in metrics.BY_KEY:
+    metric = metrics.BY_KEY.get(key)
+    if metric is None:
         raise Http404("No such measure")
     form, filters = _filters(request)
     freshness = _freshness(request)
-    item, parts = reports.cached_metric_series(filters, metrics.BY_KEY[key], run=freshness["last_run"])
-    if item is None:
-        raise Http404("Reported for all of OCIT only")
     drill = ""
-    if item.metric.records is not None:
+    if metric.records is not None:
         lit = f"&lit={filters.team.pk}" if filters.team else ""
         drill = f"{reverse('benefits:figure', args=[key])}?period={filters.period}{lit}&start="
-    context = {
-        "form": form,
-        "filters": filters,
-        "item": item,
-        "area_name": metrics.AREAS[item.metric.area],
-        "drill": drill,
-        "parts": parts,
-        "can_see_patients": can(request.user, "patient.view"),
-    }
+    can_see_patients = can(request.user, "patient.view")
+    query = request.GET.urlencode()
+
+    def render_figures(assumptions):
+        """The page below its heading, or None for a measure not reported for the LIT chosen."""
+        item, parts = reports.cached_metric_series(filters, metric, run=freshness["last_run"])
+        if item is None:
+            return None
+        context = {
+            "form": form,
+            "filters": filters,
+            "item": item,
+            "drill": drill,
+            "parts": parts,
+            "query": query,
+            "can_see_patients": can_see_patients,
+        }
+        return render_to_string("benefits/_metric_figures.html", context)
+
+    # The same for everyone who may (or may not) see patients: the drill-down's wording differs.
+    figures = reports.cached(
+        ("metric-page", key, *filters.key, query, can_see_patients), render_figures, run=freshness["last_run"]
+    )
+    if figures is None:
+        raise Http404("Reported for all of OCIT only")
+    context = {"metric": metric, "area_name": metrics.AREAS[metric.area], "figures": figures}
     return _page(request, "benefits/metric.html", context, freshness)
 
 
@@ -160,8 +177,8 @@ def _patient_of(obj):
 def board_pack(request):
     form, filters = _filters(request)
     freshness = _freshness(request)
-    figures = _figures(request, "benefits/_board_pack_figures.html", filters, freshness)
-    context = {"form": form, "filters": filters, "figures": figures}
+    figures = _figures(request, "benefits/_board_pack_figures.html", form, filters, freshness)
+    context = {"filters": filters, "figures": figures}
     return _page(request, "benefits/board_pack.html", context, freshness)
 
 
