@@ -142,6 +142,13 @@ def _uncounted_page(request, param, queryset, size):
     }
 
 
+def _counted_page(request, param, queryset, size, count):
+    """A page of a list whose length the caller has counted already."""
+    paginator = Paginator(queryset, size)
+    paginator.count = count  # in place of the paginator's own count query
+    return paginator.get_page(request.GET.get(param))
+
+
 def _first_error(form):
     errors = list(form.non_field_errors()) + [error for field in form for error in field.errors]
     return errors[0] if errors else ""
@@ -243,11 +250,17 @@ def pull_list(request):
     referrals = _uncounted_page(request, "page", selectors.pull_list(user=request.user, team=team), PULL_PAGE_SIZE)
     waiting = selectors.awaiting_decision_by_lit(user=request.user)
     awaiting = waiting.get(team.pk, 0) if team else sum(waiting.values())
-    spells = Paginator(selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE).get_page(
-        request.GET.get("spells_page")
+    # Both lists below are sized by one count of the open stays, not a count query each.
+    in_hospital, not_referred = selectors.in_hospital_counts(user=request.user, team=team)
+    spells = _counted_page(
+        request,
+        "spells_page",
+        selectors.spells_in_locality(user=request.user, team=team),
+        SPELLS_PAGE_SIZE,
+        in_hospital,
     )
     ranked, factors = selectors.admitted_not_referred(user=request.user, team=team)
-    to_pull = Paginator(ranked, TO_PULL_PAGE_SIZE).get_page(request.GET.get("pull_page"))
+    to_pull = _counted_page(request, "pull_page", ranked, TO_PULL_PAGE_SIZE, not_referred)
     audit.log_shown(request, [*referrals["object_list"], *spells, *to_pull])
     today = timezone.localdate(now)
     return render(
