@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from caseload import services
 from caseload.models import Goal, GoalStatus
@@ -39,7 +40,7 @@ def test_today_shows_what_is_needed_at_the_door_and_logs_the_look(client, practi
     assert response.status_code == 200
     assert response["X-Kept-Offline"] == timezone.localdate().isoformat()
     page = response.content.decode()
-    for text in (patient.full_name, "Key safe by the back door", "Make a cup of tea", "Record a visit"):
+    for text in (escape(patient.full_name), "Key safe by the back door", "Make a cup of tea", "Record a visit"):
         assert text in page
     assert AccessLog.objects.filter(actor=practitioner, patient_id=patient.pk, via="/caseload/today/").exists()
 
@@ -82,7 +83,7 @@ def test_the_service_worker_manifest_and_offline_page_need_no_session(client):
 
 def test_the_offline_page_names_nobody_even_when_fetched_signed_in(client, practitioner):
     client.force_login(practitioner)
-    assert practitioner.full_name not in client.get("/offline/").content.decode()
+    assert escape(practitioner.full_name) not in client.get("/offline/").content.decode()
 
 
 def test_logging_out_tells_the_browser_to_clear_what_it_kept(client, practitioner):

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from discharge import services, views
 from discharge.models import Delay, DelayReason, NctrPeriod, Spell, WardStay
@@ -262,7 +263,7 @@ def test_board_queries_do_not_grow_with_rows(request, client, ward_nurse, ward_a
 def test_the_spell_page_shows_the_stay_and_logs_the_view(client, ward_nurse, spell):
     client.force_login(ward_nurse)
     page = page_text(client.get(reverse("discharge:spell_detail", args=[spell.pk])))
-    assert spell.patient.full_name in page and "5 days" in page and "Record the discharge" in page
+    assert escape(spell.patient.full_name) in page and "5 days" in page and "Record the discharge" in page
     assert reverse("referrals:discharge", args=[spell.pk]) in page
     assert AccessLog.objects.filter(patient_id=spell.patient_id, object_id=str(spell.pk)).exists()
 
