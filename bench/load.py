@@ -35,6 +35,7 @@ function setup(thread)
 end
 function init(args)
   wrk.headers["Cookie"] = cookie
+  if os.getenv("BENCH_HTMX") then wrk.headers["HX-Request"] = "true" end
 end
 function done(summary, latency, requests)
   local errors = summary.errors
@@ -76,6 +77,7 @@ def main():
 
 
 TRIVIAL = ("trivial_view", "coordinator", "/bench/trivial/")
+HTMX = "#htmx"  # marks an address requested as htmx does (the HX-Request header); not sent
 
 
 def addresses():
@@ -99,6 +101,9 @@ def addresses():
         ("search_by_name", "coordinator", reverse("caseload:search") + f"?q={typo}"),
         ("patient_page", "coordinator", reverse("caseload:patient_detail", args=[longest])),
         ("pull_list", "coordinator", reverse("referrals:pull_list")),
+        # The pull list's two lower lists, as the page fetches them when scrolled to (htmx).
+        ("pull_list_not_referred", "coordinator", reverse("referrals:pull_list_not_referred") + HTMX),
+        ("pull_list_in_hospital", "coordinator", reverse("referrals:pull_list_in_hospital") + HTMX),
         ("referral_list", "coordinator", reverse("referrals:list")),
         ("ward_board", "ward", reverse("discharge:ward_board")),
         ("dashboard", "board", reverse("benefits:dashboard")),
@@ -162,7 +167,10 @@ def gunicorn(workers):
 
 def hit(base, url, cookies, args):
     """Check the address answers 200 for the role, then load it with wrk."""
-    request = urllib.request.Request(base + url, headers={"Cookie": cookies[0]})
+    htmx = url.endswith(HTMX)
+    url = url.removesuffix(HTMX)
+    headers = {"Cookie": cookies[0], **({"HX-Request": "true"} if htmx else {})}
+    request = urllib.request.Request(base + url, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         if response.status != 200 or response.url != base + url:
             sys.exit(f"{url} answered {response.status} at {response.url}")
@@ -170,6 +178,8 @@ def hit(base, url, cookies, args):
         script.write(WRK_SCRIPT)
         script.flush()
         env = {**os.environ, **{f"BENCH_COOKIE_{n + 1}": cookie for n, cookie in enumerate(cookies)}}
+        if htmx:
+            env["BENCH_HTMX"] = "1"
         command = [
             "wrk",
             "-t",

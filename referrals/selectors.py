@@ -77,22 +77,6 @@ def spells_in_locality(*, user, team=None):
     return spells.order_by(F("discharge_ready_on").asc(nulls_last=True), "admitted_at")
 
 
-def in_hospital_counts(*, user, team=None):
-    """(patients of a LIT's locality in hospital now, of whom with no open referral): the sizes of
-    `spells_in_locality` and `admitted_not_referred`, counted in one pass over the open stays."""
-    if not can(user, "pulllist.view"):
-        return 0, 0
-    spells = Spell.objects.filter(discharged_at=None)
-    if team is not None:
-        spells = spells.filter(patient__team=team)
-    open_referral = Referral.objects.filter(spell=OuterRef("pk"), status__in=OPEN_STATUSES)
-    counts = spells.aggregate(
-        in_hospital=Count("pk", filter=Q(ward__in=discharge_selectors.wards_for(user=user))),
-        not_referred=Count("pk", filter=~Exists(open_referral)),
-    )
-    return counts["in_hospital"], counts["not_referred"]
-
-
 def admitted_not_referred(*, user, team=None):
     """The pull list proper: patients in hospital now with no open referral, most likely to need OCIT first, each
     with the reasons (`RankingFactor`, reference data). Scored in SQL: one query for the page's rows."""

@@ -142,13 +142,6 @@ def _uncounted_page(request, param, queryset, size):
     }
 
 
-def _counted_page(request, param, queryset, size, count):
-    """A page of a list whose length the caller has counted already."""
-    paginator = Paginator(queryset, size)
-    paginator.count = count  # in place of the paginator's own count query
-    return paginator.get_page(request.GET.get(param))
-
-
 def _first_error(form):
     errors = list(form.non_field_errors()) + [error for field in form for error in field.errors]
     return errors[0] if errors else ""
@@ -231,38 +224,32 @@ def _pull_row(user, referral, now=None, failed=None, failed_form=None, **extra):
     }
 
 
-@requires("pulllist.view")
-def pull_list(request):
-    """Open referrals for a LIT's patients (the user's LIT by default, or all three), undecided and longest
-    waiting first, with how many await a decision here and for the other LITs; then that locality's patients in
-    hospital now, the longest since discharge ready first."""
+def _pull_list_team(request):
+    """(the LITs, the one chosen): the user's own by default (`?lit=` absent), all three for `?lit=all`."""
     teams = list(caseload_selectors.teams())
     code = request.GET.get("lit")
     if code is None:
-        team = next((t for t in teams if t.pk == request.user.team_id), None)
-    elif code in (ALL_LITS, ""):
-        team = None
-    else:
-        team = next((t for t in teams if t.code == code), None)
-        if team is None:
-            raise Http404("No such LIT.")
+        return teams, next((t for t in teams if t.pk == request.user.team_id), None)
+    if code in (ALL_LITS, ""):
+        return teams, None
+    team = next((t for t in teams if t.code == code), None)
+    if team is None:
+        raise Http404("No such LIT.")
+    return teams, team
+
+
+@requires("pulllist.view")
+def pull_list(request):
+    """Open referrals for a LIT's patients (the user's LIT by default, or all three), undecided and longest
+    waiting first, with how many await a decision here and for the other LITs. Below them, that locality's patients
+    in hospital with no referral and all of its patients in hospital: each list is fetched when scrolled to (or
+    opened as a page of its own without JavaScript), so the referrals, the list's work, come first and alone."""
+    teams, team = _pull_list_team(request)
     now = timezone.now()
     referrals = _uncounted_page(request, "page", selectors.pull_list(user=request.user, team=team), PULL_PAGE_SIZE)
     waiting = selectors.awaiting_decision_by_lit(user=request.user)
     awaiting = waiting.get(team.pk, 0) if team else sum(waiting.values())
-    # Both lists below are sized by one count of the open stays, not a count query each.
-    in_hospital, not_referred = selectors.in_hospital_counts(user=request.user, team=team)
-    spells = _counted_page(
-        request,
-        "spells_page",
-        selectors.spells_in_locality(user=request.user, team=team),
-        SPELLS_PAGE_SIZE,
-        in_hospital,
-    )
-    ranked, factors = selectors.admitted_not_referred(user=request.user, team=team)
-    to_pull = _counted_page(request, "pull_page", ranked, TO_PULL_PAGE_SIZE, not_referred)
-    audit.log_shown(request, [*referrals["object_list"], *spells, *to_pull])
-    today = timezone.localdate(now)
+    audit.log_shown(request, referrals["object_list"])
     return render(
         request,
         "referrals/pull_list.html",
@@ -273,14 +260,59 @@ def pull_list(request):
             "elsewhere": sum(waiting.values()) - awaiting,
             "referrals": referrals,
             "rows": [_pull_row(request.user, referral, now) for referral in referrals["object_list"]],
-            "spells": spells,
-            "spell_rows": [{"spell": spell, **discharge_status(spell, today)} for spell in spells],
-            "to_pull": to_pull,
-            "to_pull_rows": [{"spell": spell, "reasons": selectors.reasons(spell, factors)} for spell in to_pull],
-            "factors": factors,
+            "query": request.GET.urlencode(),
             "next": request.get_full_path(),
         },
     )
+
+
+def _pull_list_part(request, template, title, context):
+    """One of the lists below the pull list's referrals: the fragment the pull list fetches (htmx), or a page of its
+    own."""
+    if request.htmx:
+        return render(request, template, context)
+    back = reverse("referrals:pull_list") + (f"?{context['query']}" if context["query"] else "")
+    return render(request, "referrals/pull_list_part.html", {**context, "part": template, "title": title, "back": back})
+
+
+@require_safe
+@requires("pulllist.view")
+@vary_on_headers("HX-Request")
+def pull_list_not_referred(request):
+    """The pull list proper: the locality's patients in hospital now whom nobody has referred, the most likely to
+    need OCIT first, with the reasons."""
+    _, team = _pull_list_team(request)
+    ranked, factors = selectors.admitted_not_referred(user=request.user, team=team)
+    to_pull = Paginator(ranked, TO_PULL_PAGE_SIZE).get_page(request.GET.get("pull_page"))
+    audit.log_shown(request, to_pull)
+    context = {
+        "team": team,
+        "to_pull": to_pull,
+        "to_pull_rows": [{"spell": spell, "reasons": selectors.reasons(spell, factors)} for spell in to_pull],
+        "factors": factors,
+        "query": request.GET.urlencode(),
+    }
+    return _pull_list_part(request, "referrals/_to_pull.html", "Admitted, not yet referred", context)
+
+
+@require_safe
+@requires("pulllist.view")
+@vary_on_headers("HX-Request")
+def pull_list_in_hospital(request):
+    """The locality's patients in hospital now, the longest since discharge ready first."""
+    _, team = _pull_list_team(request)
+    spells = Paginator(selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE).get_page(
+        request.GET.get("spells_page")
+    )
+    audit.log_shown(request, spells)
+    today = timezone.localdate()
+    context = {
+        "team": team,
+        "spells": spells,
+        "spell_rows": [{"spell": spell, **discharge_status(spell, today)} for spell in spells],
+        "query": request.GET.urlencode(),
+    }
+    return _pull_list_part(request, "referrals/_in_hospital.html", "In hospital now", context)
 
 
 @require_safe

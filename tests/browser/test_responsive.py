@@ -410,6 +410,8 @@ def test_a_coordinators_pages_fit_every_width(live_server, coordinator, stressfu
             with_a_bad_date,
         ),
         ("pull list", reverse("referrals:pull_list") + "?lit=all"),
+        ("pull list, not yet referred", reverse("referrals:pull_list_not_referred") + "?lit=all"),
+        ("pull list, in hospital", reverse("referrals:pull_list_in_hospital") + "?lit=all"),
         *hospital_pages(stressful),
         *dashboard_pages(figures),
         ("access history", reverse("caseload:patient_access_history", args=[patient.pk])),

@@ -50,18 +50,6 @@ def test_the_most_likely_to_need_ocit_come_first_with_their_reasons(coordinator,
     assert young.score == 0 and selectors.reasons(young, factors) == []
 
 
-def test_the_one_count_sizes_both_lists_below_the_referrals(coordinator, admitted, teams):
-    closed_ward = factories.WardFactory(code="W99", is_active=False)
-    factories.SpellFactory(patient=factories.PatientFactory(team=teams["tile-hill"]), ward=closed_ward)
-    factories.SpellFactory(patient=factories.PatientFactory(team=teams["newfield-house"]), ward=admitted["Young"].ward)
-    for team in (None, teams["tile-hill"], teams["newfield-house"]):
-        in_hospital = selectors.spells_in_locality(user=coordinator, team=team).count()
-        not_referred = selectors.admitted_not_referred(user=coordinator, team=team)[0].count()
-        assert selectors.in_hospital_counts(user=coordinator, team=team) == (in_hospital, not_referred)
-    assert selectors.in_hospital_counts(user=coordinator, team=teams["tile-hill"]) == (3, 3)
-    assert selectors.in_hospital_counts(user=coordinator) == (4, 4)
-
-
 def test_the_points_are_reference_data(coordinator, admitted):
     RankingFactor.objects.filter(key="frail").update(points=100, threshold=7)  # CFS 6 no longer counts
     RankingFactor.objects.filter(key="in_area").delete()
@@ -71,7 +59,7 @@ def test_the_points_are_reference_data(coordinator, admitted):
 
 def test_the_page_shows_the_ranking_and_the_lit_starts_the_referral(client, coordinator, ward_nurse, admitted):
     client.force_login(coordinator)
-    page = client.get(reverse("referrals:pull_list"), {"lit": "all"}).content.decode()
+    page = client.get(reverse("referrals:pull_list_not_referred"), {"lit": "all"}).content.decode()
     assert page.index("Known") < page.index("Young") and "Clinical Frailty Scale 5+" in page
     assert f'href="{reverse("referrals:raise", args=[admitted["Known"].pk])}"' in page
     services.referral_raise(

@@ -84,6 +84,8 @@ PAGES = {
     # name: (argument, roles allowed)
     "referrals:list": (None, {"practitioner", "coordinator", "ward_nurse"}),
     "referrals:pull_list": (None, {"practitioner", "coordinator"}),
+    "referrals:pull_list_not_referred": (None, {"practitioner", "coordinator"}),
+    "referrals:pull_list_in_hospital": (None, {"practitioner", "coordinator"}),
     "referrals:raise": ("spell", {"practitioner", "coordinator", "ward_nurse"}),
     "referrals:detail": ("referral", {"practitioner", "coordinator", "ward_nurse"}),
     "referrals:discharge": ("spell", {"practitioner", "coordinator", "ward_nurse"}),
@@ -347,10 +349,36 @@ def test_the_pull_list_shows_the_localitys_patients_in_hospital_most_delayed_fir
     admit(ward_nurse, ward_a, family_name="Elsewhere", team=teams["tile-hill"])
     discharge_services.nctr_start(actor=ward_nurse, spell=ready, started_on=today - 2 * DAY)
     client.force_login(coordinator)
-    response = client.get(reverse("referrals:pull_list"))
+    response = client.get(reverse("referrals:pull_list_in_hospital"))
     assert [row["spell"] for row in response.context["spell_rows"]] == [ready, waiting]
     page = page_text(response)
     assert "In hospital now" in page and "2 days" in page and "ELSEWHERE" not in page
+    assert "Back to the pull list" in page and "<h1>Pull list: Newfield House LIT only</h1>" in page
+    assert AccessLog.objects.filter(actor=coordinator, patient_id=ready.patient_id).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "heading"),
+    [
+        ("referrals:pull_list_not_referred", "Admitted, not yet referred"),
+        ("referrals:pull_list_in_hospital", "In hospital now"),
+    ],
+)
+def test_the_lists_below_the_referrals_are_fetched_when_scrolled_to(
+    client, coordinator, ward_a, ward_nurse, teams, name, heading
+):
+    spell = admit(ward_nurse, ward_a, family_name="Lower", team=teams["newfield-house"])
+    client.force_login(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        page = page_text(client.get(reverse("referrals:pull_list"), {"lit": "all"}))
+    assert '"discharge_spell"' not in " ".join(query["sql"] for query in queries)  # the page reads no stay itself
+    url = reverse(name) + "?lit=all"
+    assert f'hx-get="{url}" hx-trigger="revealed"' in page and f'href="{url}"' in page and "LOWER" not in page
+    assert not AccessLog.objects.filter(patient_id=spell.patient_id).exists()
+    fragment = page_text(htmx_get(client, reverse(name), {"lit": "all"}))
+    assert fragment.startswith('<h2 class="nhsuk-heading-m"') and heading in fragment and "LOWER" in fragment
+    assert "<html" not in fragment
+    assert AccessLog.objects.filter(actor=coordinator, patient_id=spell.patient_id).exists()
 
 
 def test_an_empty_pull_list_says_what_happens_next(client, coordinator):
@@ -703,7 +731,7 @@ def fill(ward_nurse, coordinator, ward, count):
     ("name", "role", "rows"),
     [
         ("referrals:pull_list", "coordinator", "rows"),
-        ("referrals:pull_list", "coordinator", "spell_rows"),
+        ("referrals:pull_list_in_hospital", "coordinator", "spell_rows"),
         ("referrals:list", "ward_nurse", "rows"),
         ("referrals:list", "practitioner", "rows"),
     ],
