@@ -150,7 +150,7 @@ def dashboard_pages():
 
 
 def discharge_pages(scale):
-    """The ward board (LIT in-reach: every ward) and the pull list for all three LITs."""
+    """The ward board (LIT in-reach: every ward) and the pull list for all three LITs, with its two lower lists."""
     from django.urls import reverse
 
     from discharge.models import Spell
@@ -161,6 +161,9 @@ def discharge_pages(scale):
     return [
         ("ward_board", coordinator, reverse("discharge:ward_board")),
         ("pull_list", coordinator, reverse("referrals:pull_list") + "?lit=all"),
+        # The two lists below the referrals, which the pull list fetches when scrolled to (here as their own pages).
+        ("pull_list_not_referred", coordinator, reverse("referrals:pull_list_not_referred") + "?lit=all"),
+        ("pull_list_in_hospital", coordinator, reverse("referrals:pull_list_in_hospital") + "?lit=all"),
     ]
 
 
