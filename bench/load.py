@@ -101,7 +101,7 @@ def addresses():
         ("search_by_name", "coordinator", reverse("caseload:search") + f"?q={typo}"),
         ("patient_page", "coordinator", reverse("caseload:patient_detail", args=[longest])),
         ("pull_list", "coordinator", reverse("referrals:pull_list")),
-        # The pull list's two lower lists, as the page fetches them when scrolled to (htmx).
+        # The pull list's two lower lists, as the page fetches them once shown (htmx).
         ("pull_list_not_referred", "coordinator", reverse("referrals:pull_list_not_referred") + HTMX),
         ("pull_list_in_hospital", "coordinator", reverse("referrals:pull_list_in_hospital") + HTMX),
         ("referral_list", "coordinator", reverse("referrals:list")),

@@ -161,7 +161,7 @@ def discharge_pages(scale):
     return [
         ("ward_board", coordinator, reverse("discharge:ward_board")),
         ("pull_list", coordinator, reverse("referrals:pull_list") + "?lit=all"),
-        # The two lists below the referrals, which the pull list fetches when scrolled to (here as their own pages).
+        # The two lists below the referrals, which the pull list fetches once shown (here as their own pages).
         ("pull_list_not_referred", coordinator, reverse("referrals:pull_list_not_referred") + "?lit=all"),
         ("pull_list_in_hospital", coordinator, reverse("referrals:pull_list_in_hospital") + "?lit=all"),
     ]

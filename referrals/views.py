@@ -242,7 +242,7 @@ def _pull_list_team(request):
 def pull_list(request):
     """Open referrals for a LIT's patients (the user's LIT by default, or all three), undecided and longest
     waiting first, with how many await a decision here and for the other LITs. Below them, that locality's patients
-    in hospital with no referral and all of its patients in hospital: each list is fetched when scrolled to (or
+    in hospital with no referral and all of its patients in hospital: each list is fetched once the page is shown (or
     opened as a page of its own without JavaScript), so the referrals, the list's work, come first and alone."""
     teams, team = _pull_list_team(request)
     now = timezone.now()

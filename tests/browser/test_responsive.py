@@ -136,6 +136,7 @@ def check_page(page, name, url, action=None, status=200):
     problems = []
     if response.status != status:
         return [f"{name}: answered {response.status}, not {status}"]
+    page.wait_for_load_state("networkidle")  # what a page fetches once shown (the pull list's lower lists)
     if action:
         action(page)
     open_every_details(page)

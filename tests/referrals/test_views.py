@@ -364,7 +364,7 @@ def test_the_pull_list_shows_the_localitys_patients_in_hospital_most_delayed_fir
         ("referrals:pull_list_in_hospital", "In hospital now"),
     ],
 )
-def test_the_lists_below_the_referrals_are_fetched_when_scrolled_to(
+def test_the_lists_below_the_referrals_are_fetched_after_the_page(
     client, coordinator, ward_a, ward_nurse, teams, name, heading
 ):
     spell = admit(ward_nurse, ward_a, family_name="Lower", team=teams["newfield-house"])
@@ -373,7 +373,7 @@ def test_the_lists_below_the_referrals_are_fetched_when_scrolled_to(
         page = page_text(client.get(reverse("referrals:pull_list"), {"lit": "all"}))
     assert '"discharge_spell"' not in " ".join(query["sql"] for query in queries)  # the page reads no stay itself
     url = reverse(name) + "?lit=all"
-    assert f'hx-get="{url}" hx-trigger="revealed"' in page and f'href="{url}"' in page and "LOWER" not in page
+    assert f'hx-get="{url}" hx-trigger="load"' in page and f'href="{url}"' in page and "LOWER" not in page
     assert not AccessLog.objects.filter(patient_id=spell.patient_id).exists()
     fragment = page_text(htmx_get(client, reverse(name), {"lit": "all"}))
     assert fragment.startswith('<h2 class="nhsuk-heading-m"') and heading in fragment and "LOWER" in fragment
