@@ -227,16 +227,12 @@ def cached_series(filters, *, run):
     return cached(("series", *filters.key), lambda assumptions: series_for(filters, assumptions=assumptions), run=run)
 
 
-def cached_metric_series(filters, metric, *, run):
-    """(the metric's series or None, its parts' series) for the metric page, cached on their own: reading the whole
-    set of series from the cache (about 100 KB) would cost the page more than drawing its one chart."""
-
-    def build(assumptions):
-        parts = metrics.parts_of(metric)
-        [item] = series_for(filters, [metric], assumptions=assumptions) or [None]
-        return item, series_for(filters, parts, assumptions=assumptions) if parts and item else []
-
-    return cached(("metric", metric.key, *filters.key), build, run=run)
+def metric_series(filters, metric, *, assumptions):
+    """(the metric's series or None, its parts' series) for the metric page, which caches them rendered: reading
+    the whole set of series from the cache (about 100 KB) would cost the page more than drawing its one chart."""
+    parts = metrics.parts_of(metric)
+    [item] = series_for(filters, [metric], assumptions=assumptions) or [None]
+    return item, series_for(filters, parts, assumptions=assumptions) if parts and item else []
 
 
 def finance(*, run):

@@ -89,7 +89,7 @@ def metric(request, key):
 
     def render_figures(assumptions):
         """The page below its heading, or None for a measure not reported for the LIT chosen."""
-        item, parts = reports.cached_metric_series(filters, metric, run=freshness["last_run"])
+        item, parts = reports.metric_series(filters, metric, assumptions=assumptions)
         if item is None:
             return None
         context = {
