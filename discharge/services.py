@@ -265,8 +265,11 @@ def spell_discharge(*, actor, spell, discharged_at, destination, pathway, versio
     check_ward_access(actor=actor, spell=spell)
     spell = _lock_open(spell, version=version)
     errors = {}
+    current = spell.ward_stays.filter(ended_at=None).first()
     if discharged_at < spell.admitted_at:
         errors["discharged_at"] = ["The discharge cannot be before the admission."]
+    elif current is not None and discharged_at < current.started_at:
+        errors["discharged_at"] = ["The discharge cannot be before the patient arrived on the current ward."]
     elif discharged_at > timezone.now() + CLOCK_SKEW:
         errors["discharged_at"] = ["The discharge cannot be in the future."]
     if not destination:
@@ -274,7 +277,8 @@ def spell_discharge(*, actor, spell, discharged_at, destination, pathway, versio
     if errors:
         raise ValidationError(errors)
     day = timezone.localdate(discharged_at)
-    spell.ward_stays.filter(ended_at=None).update(ended_at=discharged_at)
+    if current is not None:
+        WardStay.objects.filter(pk=current.pk).update(ended_at=discharged_at)
     period = spell.nctr_periods.filter(ended_on=None).first()
     if period is not None:
         audit.record_update(

@@ -443,6 +443,16 @@ def test_bad_discharges_are_a_400_and_change_nothing(as_user, nctr, overrides, f
     assert NctrPeriod.objects.get().ended_on is None and not spell.ward_stays.get().ended_at
 
 
+def test_a_discharge_before_the_last_transfer_is_a_400(as_user, spell, ward_b):
+    client = as_user("coordinator")
+    assert send(client, "post", spell_url(spell, "transfer/"), {"ward": ward_b.code}).status_code == 200
+    spell.refresh_from_db()
+    before_the_move = (timezone.now() - DAY).isoformat()
+    response = send(client, "post", spell_url(spell, "discharge/"), discharge(spell, discharged_at=before_the_move))
+    assert response.status_code == 400 and "before the patient arrived" in response.json()["errors"]["discharged_at"][0]
+    assert Spell.objects.get().discharged_at is None and spell.ward_stays.filter(ended_at=None).count() == 1
+
+
 def test_a_discharge_with_a_stale_version_is_a_409(as_user, spell, coordinator):
     services.spell_update(actor=coordinator, spell=spell, version=1, clinical_criteria="Mobile")
     response = send(as_user("ward_nurse"), "post", spell_url(spell, "discharge/"), discharge(spell, version=1))

@@ -104,6 +104,21 @@ def test_discharge_before_admission_is_refused(spell, ward_nurse):
     assert spell.discharged_at is None
 
 
+def test_a_discharge_before_the_last_transfer_is_refused(spell, ward_b, coordinator):
+    moved = timezone.now() - datetime.timedelta(hours=1)
+    services.spell_transfer(actor=coordinator, spell=spell, ward=ward_b, at=moved)
+    with pytest.raises(ValidationError, match="before the patient arrived on the current ward"):
+        services.spell_discharge(
+            actor=coordinator,
+            spell=spell,
+            discharged_at=moved - datetime.timedelta(minutes=1),
+            destination="usual_residence",
+            pathway=0,
+        )
+    spell.refresh_from_db()
+    assert spell.discharged_at is None and spell.ward_stays.get(ended_at=None).ward == ward_b
+
+
 def test_a_transfer_ends_one_ward_stay_and_starts_another(spell, ward_b, coordinator):
     services.spell_transfer(actor=coordinator, spell=spell, ward=ward_b)
     spell.refresh_from_db()
