@@ -6,6 +6,7 @@ import inspect
 
 import pytest
 from django import forms
+from django.test.html import parse_html
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -120,3 +121,30 @@ def test_no_form_that_records_a_date_uses_the_browsers_date_picker(module):
             assert not isinstance(field.widget, (forms.DateInput, forms.DateTimeInput)), f"{name}.{field_name}"
             if isinstance(field, (forms.DateField, forms.DateTimeField)):
                 pytest.fail(f"{name}.{field_name} is a plain {type(field).__name__}: use ocit.widgets")
+
+
+class Choices(forms.Form):
+    ward = forms.ChoiceField(
+        choices=[("", "Any ward"), ("Medicine", [("22", "Ward 22 <AMU>"), ("23", "Ward 23")]), ("ed", "ED")],
+        help_text="Where the patient is",
+    )
+    kinds = forms.MultipleChoiceField(choices=[("a", "A & B"), ("b", "B")], required=False)
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"ward": "22", "kinds": ["a", "b"]}, {"ward": "nowhere"}], ids=["unbound", "chosen", "wrong"]
+)
+def test_a_select_is_written_as_djangos_widget_would_write_it(data):
+    """nhsuk_field writes <select>s itself (no template per option): the same values, labels, groups and choice."""
+    form = Choices(data)
+    form.is_valid()
+    for name in ("ward", "kinds"):
+        field = form[name]
+        ours = nhsuk_field(field)["widget"]
+        attrs = {"class": "nhsuk-select" + (" nhsuk-select--error" if field.errors else ""), "id": field.auto_id}
+        parts = (f"{field.auto_id}-hint" if field.help_text else "", f"{field.auto_id}-error" if field.errors else "")
+        described = " ".join(part for part in parts if part)
+        if described:
+            attrs["aria-describedby"] = described
+        assert parse_html(ours) == parse_html(field.as_widget(attrs=attrs))
+        assert "<optgroup" in ours or name == "kinds"
