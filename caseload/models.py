@@ -367,6 +367,11 @@ class Allocation(models.Model):
     def __str__(self):
         return f"{self.practitioner} ({self.get_role_display().lower()}) on episode {self.episode_id}"
 
+    def already_allocated(self):
+        """What a coordinator is told who would allocate the episode this keyworker has."""
+        who = self.allocated_by or "someone"
+        return f"Already allocated to {self.practitioner} by {who} at {timezone.localtime(self.started_at):%H:%M}."
+
 
 class GoalStatus(models.TextChoices):
     OPEN = "open", "Working towards"

@@ -219,12 +219,12 @@ def allocatable_staff(*, team, discipline=""):
     return staff.order_by("full_name")
 
 
-def allocatable_staff_by_team(*, teams):
-    """`allocatable_staff` for several LITs in one query (the triage board): {team id: [user, ...]} by name."""
-    staff = {}
-    for user in User.objects.filter(is_active=True, role__in=LIT_ROLES, team__in=teams).order_by("full_name"):
-        staff.setdefault(user.team_id, []).append(user)
-    return staff
+def current_keyworker(*, episode):
+    return (
+        episode.allocations.filter(ended_at=None, role=AllocationRole.KEYWORKER)
+        .select_related("practitioner", "allocated_by")
+        .first()
+    )
 
 
 def episode_timeline(*, episode):

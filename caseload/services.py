@@ -377,11 +377,10 @@ def episode_allocate(*, actor, episode, practitioner, role=AllocationRole.KEYWOR
         .first()
     )
     if role == AllocationRole.KEYWORKER and current is not None and version is None:
-        who = current.allocated_by or "someone"
         raise Conflict(
-            f"Already allocated to {current.practitioner} by {who} at {timezone.localtime(current.started_at):%H:%M}.",
+            current.already_allocated(),
             keyworker=str(current.practitioner),
-            allocated_by=str(who),
+            allocated_by=str(current.allocated_by or "someone"),
         )
     _check_version(episode, version, _episode_snapshot)
     if episode.status != EpisodeStatus.ACTIVE:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("access-history/", views.access_history_lookup, name="access_history_lookup"),
     path("episodes/<int:pk>/", views.episode_detail, name="episode_detail"),
     path("episodes/<int:pk>/allocate/", views.episode_allocate, name="episode_allocate"),
+    path("episodes/<int:pk>/allocate/form/", views.episode_allocate_form, name="episode_allocate_form"),
     path("episodes/<int:pk>/reallocate/", views.episode_reallocate, name="episode_reallocate"),
     path("episodes/<int:pk>/contacts/new/", views.contact_record, name="contact_record"),
     path("episodes/<int:pk>/goals/new/", views.goal_add, name="goal_add"),

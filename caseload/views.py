@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
 
 from caseload import forms, selectors, services, timeline
 from caseload.filters import EpisodeFilter
@@ -46,8 +47,13 @@ def _filter_data(query, names):
 def _next_url(request, default):
     """Where to go back to after a POST: the page the form was on (sent with the form, or in the address of a form
     fetched from a page), if it is one of ours."""
-    target = request.POST.get("next") or request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    return _our_url(request, request.POST.get("next") or request.GET.get("next", ""), default)
+
+
+def _our_url(request, target, default):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -66,34 +72,28 @@ def _stale(conflict):
 TRIAGE_FILTERS = ("lit", "service", "priority", "discipline")
 
 
-def _triage_row(episode, staff, options_html, error=None, settled=False):
-    """A row of the board: the episode and the <option>s of whom it may be allocated to (its LIT, and discipline if it
-    needs one), rendered once for all the rows that share them (`options_html`: {(team, discipline): html})."""
-    key = (episode.team_id, episode.discipline_needed)
-    if key not in options_html:
-        options_html[key] = format_html_join(
-            "",
-            '<option value="{}">{}</option>',
-            (
-                (user.pk, f"{user.full_name} ({user.get_discipline_display()})" if user.discipline else user.full_name)
-                for user in staff
-                if not episode.discipline_needed or user.discipline == episode.discipline_needed
-            ),
-        )
-    return {"episode": episode, "options": options_html[key], "error": error, "settled": settled}
+def _allocate_options(episode, staff):
+    """The <option>s of whom the episode may be allocated to: its LIT's staff, of its discipline if it needs one."""
+    return format_html_join(
+        "",
+        '<option value="{}">{}</option>',
+        (
+            (user.pk, f"{user.full_name} ({user.get_discipline_display()})" if user.discipline else user.full_name)
+            for user in staff
+            if not episode.discipline_needed or user.discipline == episode.discipline_needed
+        ),
+    )
 
 
 @requires("caseload.view")
 def triage(request):
+    """The board's rows hold no allocation form: a coordinator's Allocate fetches the row's (htmx,
+    `episode_allocate_form`), so the board is not built with a practitioner list for every row it shows."""
     filters = EpisodeFilter(
         _filter_data(request.GET, TRIAGE_FILTERS), queryset=selectors.triage_board(user=request.user)
     )
     page = Paginator(filters.qs, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     audit.log_shown(request, page)
-    can_allocate = can(request.user, "caseload.allocate")
-    staff = selectors.allocatable_staff_by_team(teams={e.team_id for e in page}) if can_allocate else {}
-    options_html = {}
-    rows = [_triage_row(episode, staff.get(episode.team_id, []), options_html) for episode in page]
     return render(
         request,
         "caseload/triage.html",
@@ -101,11 +101,32 @@ def triage(request):
             "filters": filters,
             "filtered": any(request.GET.get(name) for name in TRIAGE_FILTERS),
             "page": page,
-            "rows": rows,
-            "can_allocate": can_allocate,
+            "rows": [{"episode": episode} for episode in page],
+            "can_allocate": can(request.user, "caseload.allocate"),
             "next": request.get_full_path(),
         },
     )
+
+
+@require_safe
+@requires("caseload.allocate")
+@vary_on_headers("HX-Request")
+def episode_allocate_form(request, pk):
+    """A triage row's allocation form, fetched into the row when the coordinator chooses Allocate, its list of
+    practitioners focused. Without htmx: the episode page's. An episode allocated since the board was loaded
+    replaces its row, saying by whom."""
+    episode = selectors.episode_get(user=request.user, pk=pk)
+    if not request.htmx:
+        return redirect(reverse("caseload:episode_detail", args=[episode.pk]) + "#allocate")
+    back = _our_url(request, request.htmx.current_url_abs_path, reverse("caseload:triage"))
+    keyworker = selectors.current_keyworker(episode=episode)
+    if keyworker is not None:
+        row = {"episode": episode, "error": keyworker.already_allocated(), "settled": True}
+        response = render(request, "caseload/triage.html#row", {"row": row, "can_allocate": True, "next": back})
+        return retarget(reswap(response, "outerHTML"), f"#triage-{episode.pk}")
+    staff = selectors.allocatable_staff(team=episode.team, discipline=episode.discipline_needed)
+    row = {"episode": episode, "options": _allocate_options(episode, staff), "focus": True}
+    return render(request, "caseload/triage.html#allocate", {"row": row, "next": back})
 
 
 @require_POST
@@ -135,7 +156,7 @@ def episode_allocate(request, pk):
     else:
         error = form.errors["practitioner"][0]
     if request.htmx:
-        row = _triage_row(episode, list(staff), {}, error=error, settled=settled)
+        row = {"episode": episode, "options": _allocate_options(episode, staff), "error": error, "settled": settled}
         return render(request, "caseload/triage.html#row", {"row": row, "can_allocate": True, "next": back})
     messages.error(request, f"{episode.patient.full_name} was not allocated. {error}")
     return redirect(back)

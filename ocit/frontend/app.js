@@ -23,14 +23,14 @@ function first(scope, selectors) {
 
 // When htmx replaces a row or a card (the triage board's allocation, My caseload's contact form), the button
 // that was pressed goes with it. Keep keyboard users in place: focus the error or the message in the new
-// content or, when the row has left the board, the next row's control or the page's status message.
+// content or, when the row has left the board, the next row's control (its Allocate) or the page's status message.
 function restoreFocus(id, next) {
   const replacement = id ? document.getElementById(id) : null;
   let focus = null;
   if (replacement) {
     focus = first(replacement, [".app-row-error", ".nhsuk-error-summary", ".app-card-message", "select"]);
   } else if (next && next.isConnected) {
-    focus = first(next, ["select", "a"]);
+    focus = first(next, ["select", ".app-allocate-link", "a"]);
   }
   focus = focus || document.querySelector("#app-messages .app-message");
   if (focus) {

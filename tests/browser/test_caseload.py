@@ -71,14 +71,24 @@ def test_a_coordinator_allocates_from_the_triage_board_without_a_reload(live_ser
         assert_accessible_without_errors(page)
         page.evaluate("() => { window.appNotReloaded = true; }")
         row = page.locator(f"#triage-{first.pk}")
-        row.get_by_label(f"Allocate {first.patient.full_name} to").select_option(str(practitioner.pk))
+        assert row.locator("select").count() == 0  # the form is fetched when asked for
+        row.get_by_role("link", name=f"Allocate {first.patient.full_name}").click()
+        choose = row.get_by_label(f"Allocate {first.patient.full_name} to")
+        choose.wait_for()
+        # The list of practitioners is focused, so a keyboard user chooses straight away.
+        page.wait_for_function(f"() => document.activeElement.id === 'allocate-{first.pk}'", timeout=2000)
+        assert_accessible_without_errors(page)
+        choose.select_option(str(practitioner.pk))
         row.get_by_role("button", name="Allocate").click()
         row.wait_for(state="detached")
         assert page.evaluate("() => window.appNotReloaded") is True, "the page was reloaded"
         assert page.locator("#app-messages").inner_text().count(f"allocated to {practitioner.full_name}") == 1
         assert page.locator(f"#triage-{board['second'].pk}").is_visible()
-        # Keyboard users carry on from the next row's control (the button they pressed has gone).
-        page.wait_for_function(f"() => document.activeElement.id === 'allocate-{board['second'].pk}'", timeout=2000)
+        # Keyboard users carry on from the next row's Allocate (the button they pressed has gone).
+        second = board["second"].pk
+        page.wait_for_function(
+            f"() => document.activeElement.matches('#triage-{second} .app-allocate-link')", timeout=2000
+        )
         assert_accessible_without_errors(page)
     first.refresh_from_db()
     assert first.status == EpisodeStatus.ACTIVE
@@ -90,9 +100,12 @@ def test_a_lost_race_on_the_triage_board_says_who_won(live_server, coordinator, 
     rival = factories.UserFactory(role="lit_coordinator", discipline="coordinator", team=teams["newfield-house"])
     with logged_in_page(live_server, coordinator) as page:
         page.goto(reverse("caseload:triage"))
-        meanwhile(lambda: services.episode_allocate(actor=rival, episode=first, practitioner=practitioner))
         row = page.locator(f"#triage-{first.pk}")
-        row.get_by_label(f"Allocate {first.patient.full_name} to").select_option(str(practitioner.pk))
+        row.get_by_role("link", name=f"Allocate {first.patient.full_name}").click()
+        choose = row.get_by_label(f"Allocate {first.patient.full_name} to")
+        choose.wait_for()
+        meanwhile(lambda: services.episode_allocate(actor=rival, episode=first, practitioner=practitioner))
+        choose.select_option(str(practitioner.pk))
         row.get_by_role("button", name="Allocate").click()
         error = row.locator(".app-row-error")
         error.wait_for()

@@ -154,6 +154,7 @@ def test_a_ward_referral_is_pulled_and_the_patient_goes_home_on_pathway_1(
         assert "In hospital" not in triage_row.inner_text() and "left" in triage_row.inner_text()
         triage_id = triage_row.get_attribute("id")
         assert_accessible_without_errors(page, "triage")
+        triage_row.get_by_role("link", name=f"Allocate {name}").click()
         triage_row.get_by_label(f"Allocate {name} to").select_option(str(practitioner.pk))
         triage_row.get_by_role("button", name="Allocate").click()
         triage_row.wait_for(state="detached")

@@ -58,6 +58,10 @@ def htmx_post(client, url, data):
     return client.post(url, data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="x")
 
 
+def htmx_get(client, url, current="/caseload/triage/?priority=urgent"):
+    return client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{current}")
+
+
 @pytest.fixture
 def episode(patient, coordinator):
     return open_episode(coordinator, patient)
@@ -172,12 +176,45 @@ def test_an_empty_board_says_what_to_do_next(client, coordinator):
 
 
 def test_the_allocate_control_is_for_coordinators_only(client, episode, coordinator, practitioner):
+    form = reverse("caseload:episode_allocate_form", args=[episode.pk])
     client.force_login(practitioner)
-    assert reverse("caseload:episode_allocate", args=[episode.pk]) not in page_text(
-        client.get(reverse("caseload:triage"))
-    )
+    assert form not in page_text(client.get(reverse("caseload:triage")))
+    assert htmx_get(client, form).status_code == 403
     client.force_login(coordinator)
-    assert reverse("caseload:episode_allocate", args=[episode.pk]) in page_text(client.get(reverse("caseload:triage")))
+    assert form in page_text(client.get(reverse("caseload:triage")))
+
+
+def test_the_allocation_form_is_fetched_into_the_row_with_its_list_focused(client, episode, coordinator, practitioner):
+    client.force_login(coordinator)
+    board = page_text(client.get(reverse("caseload:triage")))
+    assert 'name="practitioner"' not in board  # no form in any row until asked for
+    response = htmx_get(client, reverse("caseload:episode_allocate_form", args=[episode.pk]))
+    body = page_text(response)
+    assert response.status_code == 200 and f'action="{reverse("caseload:episode_allocate", args=[episode.pk])}"' in body
+    assert f'id="allocate-{episode.pk}" name="practitioner" autofocus' in body
+    assert f'<option value="{practitioner.pk}">' in body
+    assert 'name="next" value="/caseload/triage/?priority=urgent"' in body  # back to the board as it was
+
+
+def test_without_javascript_allocate_opens_the_episode_page_at_its_allocation_form(client, episode, coordinator):
+    client.force_login(coordinator)
+    response = client.get(reverse("caseload:episode_allocate_form", args=[episode.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("caseload:episode_detail", args=[episode.pk]) + "#allocate"
+    assert 'id="allocate"' in page_text(client.get(response.url))
+
+
+def test_asking_to_allocate_an_episode_allocated_since_says_who_did_in_its_row(
+    client, episode, coordinator, practitioner, teams
+):
+    other = factories.UserFactory(role="lit_coordinator", discipline="coordinator", team=teams["newfield-house"])
+    allocate(other, episode, practitioner)
+    client.force_login(coordinator)
+    response = htmx_get(client, reverse("caseload:episode_allocate_form", args=[episode.pk]))
+    body = page_text(response)
+    assert response.headers["HX-Retarget"] == f"#triage-{episode.pk}" and response.headers["HX-Reswap"] == "outerHTML"
+    assert f"Already allocated to {escape(practitioner.full_name)} by {escape(other.full_name)} at " in body
+    assert 'name="practitioner"' not in body
 
 
 def test_allocation_is_offered_only_to_active_staff_of_the_lit_and_discipline(client, coordinator, teams):
@@ -188,9 +225,9 @@ def test_allocation_is_offered_only_to_active_staff_of_the_lit_and_discipline(cl
         role="lit_practitioner", discipline="physio", team=team, full_name="Ivy Inactive", is_active=False
     )
     factories.UserFactory(role="lit_practitioner", discipline="physio", team=teams["tile-hill"], full_name="Tom Tile")
-    open_episode(coordinator, discipline_needed="physio")
+    episode = open_episode(coordinator, discipline_needed="physio")
     client.force_login(coordinator)
-    page = page_text(client.get(reverse("caseload:triage")))
+    page = page_text(htmx_get(client, reverse("caseload:episode_allocate_form", args=[episode.pk])))
     assert f'value="{physio.pk}"' in page
     for name in ("Olive Ot", "Ivy Inactive", "Tom Tile"):
         assert name not in page
