@@ -6,7 +6,6 @@ errors and DomainError/Conflict → 409 are mapped by ocit.api.exception_handler
 """
 
 from django.db import transaction
-from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from caseload import selectors, services
 from caseload import serializers as s
 from caseload.filters import EpisodeFilter, GoalFilter, PatientFilter
-from caseload.models import Allocation, AllocationRole, Contact, Episode, Goal
+from caseload.models import Allocation, Contact, Episode, Goal
 from ocit import audit
 from ocit.api import BAD_INPUT, AccessLogged, ReadWriteViewSet, validated_input
 from ocit.errors import Conflict
@@ -110,18 +109,8 @@ class PatientViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
 
 
 def _episodes(user):
-    """The user's episodes, each with its current keyworker in one extra query for the whole page (of the keyworker,
-    only what the answer shows)."""
-    keyworkers = (
-        Allocation.objects.filter(ended_at=None, role=AllocationRole.KEYWORKER)
-        .select_related("practitioner")
-        .only("episode", "discipline", "started_at", "practitioner__full_name")
-    )
-    return (
-        selectors.episodes_for(user=user)
-        .prefetch_related(Prefetch("allocations", queryset=keyworkers, to_attr="current_keyworkers"))
-        .order_by("-received_at", "-id")
-    )
+    """The user's episodes, each with its current keyworker joined in: one query for a page of them."""
+    return selectors.episodes_with_keyworker(user=user).order_by("-received_at", "-id")
 
 
 # What a page of episodes shows of each episode's patient and LIT: their other columns (addresses, notes) are most of

@@ -116,7 +116,13 @@ def _with_keyworker(episodes):
         keyworker_id=F("keyworker__practitioner_id"),
         keyworker_name=F("keyworker__practitioner__full_name"),
         keyworker_discipline=F("keyworker__discipline"),
+        keyworker_since=F("keyworker__started_at"),
     )
+
+
+def episodes_with_keyworker(*, user):
+    """`episodes_for`, each with its current keyworker's id, name, discipline and start joined in (`keyworker_*`)."""
+    return _with_keyworker(episodes_for(user=user))
 
 
 def in_hospital(rows, patient="patient"):

@@ -157,10 +157,12 @@ class DuplicateCandidateSerializer(serializers.ModelSerializer):
 
 
 class KeyworkerSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="practitioner_id")
-    name = serializers.CharField(source="practitioner.full_name")
-    discipline = serializers.CharField()
-    since = api.DateTimeField(source="started_at")
+    """An episode's current keyworker, from the columns `selectors.episodes_with_keyworker` joins in."""
+
+    id = serializers.IntegerField(source="keyworker_id")
+    name = serializers.CharField(source="keyworker_name")
+    discipline = serializers.CharField(source="keyworker_discipline")
+    since = api.DateTimeField(source="keyworker_since")
 
 
 class VisiblePatientField(serializers.PrimaryKeyRelatedField):
@@ -222,9 +224,8 @@ class EpisodeSerializer(api.ModelSerializer):
 
     @extend_schema_field(KeyworkerSerializer(allow_null=True))
     def get_keyworker(self, episode):
-        """The current keyworker, from the `current_keyworkers` prefetch the API's queryset carries."""
-        current = episode.current_keyworkers
-        return self._keyworker.to_representation(current[0]) if current else None
+        """The current keyworker, from the columns the API's queryset joins in."""
+        return self._keyworker.to_representation(episode) if episode.keyworker_id else None
 
     @cached_property
     def _keyworker(self):

@@ -16,7 +16,7 @@ LIT_STAFF = ["practitioner", "coordinator"]
 NOT_LIT_STAFF = ["ward_nurse", "board_member", "sysadmin"]
 # Any logged-in request: session and user read, then the session saved again for the idle time-out (3 in a test).
 PER_REQUEST_QUERIES = 2 + 3
-EPISODE_LIST_QUERIES = PER_REQUEST_QUERIES + 3  # episodes with patient and LIT, current keyworkers, access log
+EPISODE_LIST_QUERIES = PER_REQUEST_QUERIES + 2  # episodes with patient, LIT and current keyworker; access log
 
 
 def open_episode(patient, actor, service="ucr", received_at=None):

@@ -6,8 +6,8 @@ import inspect
 
 import pytest
 from django import forms
-from django.test.html import parse_html
 from django.template.loader import render_to_string
+from django.test.html import parse_html
 from django.utils import timezone
 
 from caseload import forms as caseload_forms
