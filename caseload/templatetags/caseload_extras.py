@@ -4,7 +4,8 @@ import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -57,6 +58,36 @@ def clock(episode):
     """The response clock as an NHS tag: `{% clock episode %}`."""
     text, state = response_clock(episode)
     return format_html('<strong class="nhsuk-tag {} app-clock">{}</strong>', _CLOCK_TAGS[state], text)
+
+
+@register.simple_tag
+def in_hospital(record):
+    """`{% in_hospital episode %}`: the tag saying an episode's (or a patient's) person is on a ward, from the
+    `in_hospital_*` columns `selectors.in_hospital` adds; nothing when they are not."""
+    ward = getattr(record, "in_hospital_ward", None)
+    if not ward:
+        return ""
+    ready = record.in_hospital_ready_on
+    ready = f", ready for discharge from {date_format(ready, 'j M')}" if ready else ", not yet ready for discharge"
+    return format_html(
+        '<strong class="nhsuk-tag nhsuk-tag--purple app-in-hospital">In hospital: {}{}</strong>', ward, ready
+    )
+
+
+@register.simple_tag
+def flags(patient):
+    """`{% flags patient %}`: what anyone visiting the person must know first, as tags (nothing when there is none)."""
+    tags = []
+    if patient.lives_alone:
+        tags.append(("yellow", "Lives alone"))
+    if patient.interpreter_language:
+        tags.append(("blue", f"Interpreter: {patient.interpreter_language}"))
+    if not patient.consent_to_share:
+        tags.append(("orange", "No consent to share"))
+    if not tags:
+        return ""
+    items = format_html_join("", '<li><strong class="nhsuk-tag nhsuk-tag--{}">{}</strong></li>', tags)
+    return format_html('<ul class="nhsuk-list app-flags">{}</ul>', items)
 
 
 @register.filter
