@@ -66,7 +66,14 @@ def _figures(request, template, form, filters, freshness):
 
     def render_figures(assumptions):
         areas = reports.areas(reports.series_for(filters, assumptions=assumptions))
-        context = {"form": form, "filters": filters, "areas": areas, "query": query, "stale": freshness["stale"]}
+        context = {
+            "form": form,
+            "filters": filters,
+            "areas": areas,
+            "query": query,
+            "query_suffix": f"?{query}" if query else "",
+            "stale": freshness["stale"],
+        }
         return render_to_string("benefits/_filters.html", context) + render_to_string(template, context)
 
     key = (template, *filters.key, query, freshness["stale"])

@@ -148,6 +148,16 @@ def test_a_metric_page_shows_its_chart_table_and_assumptions(client, coordinator
     assert "70%" in page or "70.0%" in page
 
 
+def test_the_board_pack_links_each_chart_to_its_table_on_the_measures_page(client, board_member, figures):
+    response = get(client, board_member, "benefits:board_pack", **RANGE)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="img"' in page
+    assert "<table" not in page  # each table is on its measure's page, with the same filters
+    query = "?period=month&amp;start=2025-01-01&amp;end=2025-12-31"
+    assert f'<a href="{reverse("benefits:metric", args=["ucr_2_hour"])}{query}">The figures as a table' in page
+
+
 def test_an_unknown_metric_is_not_found(client, board_member, figures):
     assert get(client, board_member, "benefits:metric", "no_such_thing").status_code == 404
 
