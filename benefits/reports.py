@@ -197,15 +197,15 @@ def cached(key, build, *, run):
     The figures change only when a recompute succeeds or an assumption changes, yet cost most of a dashboard
     page to build. So the cache key is `key` (what is built, for which filters) with what the figures are made
     from: `run`, the last successful recompute (which wrote the stored figures), and a fingerprint of the
-    assumptions, read on every call. A new run, or an assumption changed by any path (the admin, a data migration,
-    `seed_demo`'s update), gives a new key at once; old entries just expire. The key is made before the figures
-    are read, so a run finishing in between can only leave newer figures under the older key, never older under
-    the newer. Without a run there is nothing to key the stored figures by, and with the cache (Redis) down the
-    figures are built afresh: slower, but the pages stay up.
+    assumptions, read on every call (with the run, when `selectors` read it). A new run, or an assumption changed
+    by any path (the admin, a data migration, `seed_demo`'s update), gives a new key at once; old entries just
+    expire. The key is made before the figures are read, so a run finishing in between can only leave newer
+    figures under the older key, never older under the newer. Without a run there is nothing to key the stored
+    figures by, and with the cache (Redis) down the figures are built afresh: slower, but the pages stay up.
     """
     if run is None:
         return build(selectors.assumptions_by_key())
-    fingerprint = selectors.assumptions_fingerprint()
+    fingerprint = getattr(run, "assumptions_fingerprint", None) or selectors.assumptions_fingerprint()
     key = "benefits:" + hashlib.sha256(repr((*key, run.pk, run.finished_at, fingerprint)).encode()).hexdigest()
     try:
         result = cache.get(key)

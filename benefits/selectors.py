@@ -28,6 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncSecond
 from django.utils import timezone
 
@@ -326,11 +327,23 @@ def assumptions_fingerprint():
     if connection.vendor != "postgresql":
         return list(Assumption.objects.order_by("pk").values_list("pk", "key", "effective_from", "value", "source"))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT md5(string_agg(concat_ws('|', id, key, effective_from, value, source), ',' ORDER BY id)) "
-            "FROM benefits_assumption"
-        )
+        cursor.execute(ASSUMPTIONS_DIGEST)
         return cursor.fetchone()[0]
+
+
+ASSUMPTIONS_DIGEST = (
+    "SELECT md5(string_agg(concat_ws('|', id, key, effective_from, value, source), ',' ORDER BY id)) "
+    "FROM benefits_assumption"
+)
+
+
+def _runs():
+    """Recompute runs, each (on PostgreSQL) with the assumptions' fingerprint as they stand now: the pages that read
+    the last run also key their cached figures by the fingerprint, which so costs them no query of its own."""
+    if connection.vendor != "postgresql":
+        return RecomputeRun.objects.all()
+    fingerprint = RawSQL(ASSUMPTIONS_DIGEST, ())  # noqa: S611 (a constant: no parameters)
+    return RecomputeRun.objects.annotate(assumptions_fingerprint=fingerprint)
 
 
 def live_from(values):
@@ -465,14 +478,14 @@ def figure_listing(*, user, records, ids):
 
 
 def last_successful_run():
-    return RecomputeRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished_at").first()
+    return _runs().filter(status=RunStatus.SUCCEEDED).order_by("-finished_at").first()
 
 
 def latest_run(*, now=None):
     """The run started last. Only one runs at a time, so only the latest can be a run whose worker was killed: it is
     marked abandoned (`abandon_stale`) when it shows no sign of life, which costs a write only then."""
     now = now or timezone.now()
-    latest = RecomputeRun.objects.order_by("-started_at").first()
+    latest = _runs().order_by("-started_at").first()
     if latest and latest.status == RunStatus.RUNNING and latest.heartbeat_at < now - HEARTBEAT_TIMEOUT:
         RecomputeRun.objects.abandon_stale(now)
         latest.refresh_from_db()

@@ -1,4 +1,6 @@
-from django.urls import reverse
+import functools
+
+from django.urls import get_script_prefix, reverse
 
 from ocit.models import Role
 from ocit.roles import can
@@ -30,13 +32,19 @@ def _is_current(request, marker):
     return any(request.path.startswith(prefix) for prefix in prefixes) or (bool(match) and match.view_name in marker)
 
 
+@functools.cache
+def _href(url_name, prefix):
+    """The menu's addresses, reversed once per process and prefix (where the app is served): every page shows them."""
+    return reverse(url_name)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {"navigation": []}
     first = FIRST.get(user.role, [])
     items = [
-        {"label": label, "href": reverse(url_name), "current": _is_current(request, marker)}
+        {"label": label, "href": _href(url_name, get_script_prefix()), "current": _is_current(request, marker)}
         for label, url_name, capability, marker in sorted(
             NAVIGATION, key=lambda item: first.index(item[1]) if item[1] in first else len(first)
         )
