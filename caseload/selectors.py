@@ -32,6 +32,7 @@ from caseload.models import (
     GoalStatus,
     Locality,
     Patient,
+    PatientName,
     Team,
 )
 from ocit.identifiers import normalise_nhs_number
@@ -267,19 +268,23 @@ def patient_find(*, user, query="", date_of_birth=None, limit=50):
 
 
 def _similar_names(patients, query):
-    """Trigram similarity of the words typed against given and family names (indexed with gin_trgm_ops)."""
+    """The patients with a given or family name trigram-similar to a word typed, best first. The similar names are
+    found among the distinct names (`PatientName`, a few thousand), then their patients by the lower-cased names'
+    indexes: matching the patients' own names would recheck every patient sharing a trigram with the word."""
     words = query.lower().split()
+    similar = Q()
+    for word in words:
+        similar |= Q(name__trigram_similar=word)
+    names = list(PatientName.objects.filter(similar).values_list("name", flat=True))
     family = Lower("family_name")
     given = Lower("given_name")
-    match = Q()
     score = None
     for word in words:
-        match |= Q(family_lower__trigram_similar=word) | Q(given_lower__trigram_similar=word)
         term = Greatest(TrigramSimilarity(family, word), TrigramSimilarity(given, word))
         score = term if score is None else score + term
     return (
         patients.annotate(family_lower=family, given_lower=given)
-        .filter(match)
+        .filter(Q(family_lower__in=names) | Q(given_lower__in=names))
         .annotate(score=score)
         .order_by("-score", "family_name", "given_name")
     )

@@ -12,7 +12,6 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -25,6 +24,7 @@ from ocit import selectors as audit_selectors
 from ocit.errors import Conflict
 from ocit.identifiers import normalise_nhs_number
 from ocit.models import Discipline
+from ocit.redirects import our_url
 from ocit.roles import can, requires
 
 TRIAGE_PAGE_SIZE = 25
@@ -47,15 +47,7 @@ def _filter_data(query, names):
 def _next_url(request, default):
     """Where to go back to after a POST: the page the form was on (sent with the form, or in the address of a form
     fetched from a page), if it is one of ours."""
-    return _our_url(request, request.POST.get("next") or request.GET.get("next", ""), default)
-
-
-def _our_url(request, target, default):
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return our_url(request, request.POST.get("next") or request.GET.get("next", ""), default)
 
 
 def _stale(conflict):
@@ -118,7 +110,7 @@ def episode_allocate_form(request, pk):
     episode = selectors.episode_get(user=request.user, pk=pk)
     if not request.htmx:
         return redirect(reverse("caseload:episode_detail", args=[episode.pk]) + "#allocate")
-    back = _our_url(request, request.htmx.current_url_abs_path, reverse("caseload:triage"))
+    back = our_url(request, request.htmx.current_url_abs_path, reverse("caseload:triage"))
     keyworker = selectors.current_keyworker(episode=episode)
     if keyworker is not None:
         row = {"episode": episode, "error": keyworker.already_allocated(), "settled": True}

@@ -17,7 +17,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -32,6 +31,7 @@ from ocit import audit
 from ocit import selectors as audit_selectors
 from ocit.errors import Conflict
 from ocit.models import LIT_ROLES, AuditAction, Role
+from ocit.redirects import our_url
 from ocit.roles import can, requires
 from referrals import forms, selectors, services
 from referrals.models import ReferralStatus
@@ -46,17 +46,9 @@ DUE_SOON = datetime.timedelta(hours=1)
 ALL_LITS = "all"
 
 
-def _our_url(request, target, default):
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def _next_url(request, default):
     """Where to go back to after a POST: the page the form was on, if it is one of ours."""
-    return _our_url(request, request.POST.get("next", ""), default)
+    return our_url(request, request.POST.get("next", ""), default)
 
 
 def _first_decision(referral):
@@ -325,7 +317,7 @@ def referral_decision_form(request, pk):
     referral = selectors.referral_get(user=request.user, pk=pk)
     if not request.htmx:
         return redirect(reverse("referrals:detail", args=[referral.pk]) + "#decide")
-    back = _our_url(request, request.htmx.current_url_abs_path, reverse("referrals:pull_list"))
+    back = our_url(request, request.htmx.current_url_abs_path, reverse("referrals:pull_list"))
     if referral.status != ReferralStatus.RECEIVED:
         row = _pull_row(request.user, referral, error=_already_decided(referral), settled=True)
         response = render(request, "referrals/pull_list.html#row", {"row": row, "next": back})
