@@ -7,7 +7,14 @@ from referrals.selectors import referrals_for
 
 
 def referrals(*, patient, user):
-    rows = referrals_for(user=user).filter(patient=patient).select_related("raised_by", "closed_by", "episode")
+    # Only what an entry shows (who decided or closed it, the episode it started): each table joined makes the query
+    # costlier to plan than to run.
+    rows = (
+        referrals_for(user=user)
+        .filter(patient=patient)
+        .select_related(None)
+        .select_related("decided_by", "closed_by", "episode")
+    )
     entries = []
     for referral in rows:
         entries.append(Entry(referral.received_at, "referral", "raised", referral))
