@@ -84,6 +84,7 @@ def test_visits_recorded_without_a_connection_are_sent_once_when_it_is_back(live
         go_online(page.context)
         page.locator("#outbox").wait_for(state="hidden")
         assert page.locator("#today-connection").inner_text().startswith("Online")
+        assert_accessible_without_errors(page, "Today, two visit forms open")  # each filled from the one template
         assert not page.errors, page.errors
 
     assert sorted(Contact.objects.values_list("episode_id", "notes")) == [

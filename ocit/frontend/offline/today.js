@@ -176,7 +176,7 @@ function showConnection() {
   state.classList.toggle("app-connection-state--offline", !navigator.onLine);
 }
 
-for (const form of root.querySelectorAll("form[data-offline]")) {
+function wire(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const request = requestFor(form);
@@ -211,6 +211,38 @@ for (const form of root.querySelectorAll("form[data-offline]")) {
     await send();
     if (navigator.onLine) {
       form.querySelector(".app-offline-form__result").textContent = "";
+    }
+  });
+}
+
+// A card's visit form: the page's one <template>, for this episode and patient, at the time it is opened.
+function visitForm(details) {
+  const form = document.getElementById("visit-form").content.firstElementChild.cloneNode(true);
+  for (const element of form.querySelectorAll("[id], [for], [aria-describedby]")) {
+    for (const name of ["id", "for", "aria-describedby"]) {
+      if (element.hasAttribute(name)) {
+        element.setAttribute(name, element.getAttribute(name).replace("visit-ID", details.dataset.visit));
+      }
+    }
+  }
+  const { url, keyworker, episodeUrl, name } = details.dataset;
+  Object.assign(form.dataset, { url, keyworker, episodeUrl, label: `Visit to ${name}` });
+  const now = new Date();
+  form.elements.hour.value = String(now.getHours()).padStart(2, "0");
+  form.elements.minute.value = String(now.getMinutes()).padStart(2, "0");
+  form.querySelector("[data-with]").textContent = ` with ${name}`;
+  wire(form);
+  return form;
+}
+
+for (const form of root.querySelectorAll("form[data-offline]")) {
+  wire(form);
+}
+for (const details of root.querySelectorAll("details[data-visit]")) {
+  details.addEventListener("toggle", () => {
+    const place = details.querySelector(".nhsuk-details__text");
+    if (details.open && !place.firstElementChild) {
+      place.append(visitForm(details));
     }
   });
 }
