@@ -238,13 +238,16 @@ function visitForm(details) {
 for (const form of root.querySelectorAll("form[data-offline]")) {
   wire(form);
 }
+function showVisitForm(details) {
+  const place = details.querySelector(".nhsuk-details__text");
+  if (details.open && !place.firstElementChild) {
+    place.append(visitForm(details));
+  }
+}
+
 for (const details of root.querySelectorAll("details[data-visit]")) {
-  details.addEventListener("toggle", () => {
-    const place = details.querySelector(".nhsuk-details__text");
-    if (details.open && !place.firstElementChild) {
-      place.append(visitForm(details));
-    }
-  });
+  details.addEventListener("toggle", () => showVisitForm(details));
+  showVisitForm(details); // opened before this script ran
 }
 
 window.addEventListener("online", () => {
