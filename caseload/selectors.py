@@ -150,7 +150,12 @@ def triage_board(*, user):
 
 
 def open_episodes(*, user):
-    return _with_keyworker(episodes_for(user=user).exclude(status=EpisodeStatus.CLOSED))
+    return _with_keyworker(open_episodes_to_count(user=user))
+
+
+def open_episodes_to_count(*, user):
+    """`open_episodes` without their keyworkers: the same rows, for counting them."""
+    return episodes_for(user=user).exclude(status=EpisodeStatus.CLOSED)
 
 
 def my_caseload(*, user):

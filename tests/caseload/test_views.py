@@ -378,6 +378,19 @@ def test_team_caseload_defaults_to_the_users_lit_and_groups_by_keyworker(client,
     assert ("Occupational therapist", 1) in response.context["by_discipline"]
 
 
+def test_team_caseload_counts_the_lits_open_episodes_that_match_allocated_or_not(
+    client, coordinator, practitioner, teams
+):
+    allocate(coordinator, open_episode(coordinator, priority="routine"), practitioner)
+    open_episode(coordinator, priority="routine")
+    open_episode(coordinator, priority="urgent")
+    open_episode(coordinator, factories.PatientFactory(team=teams["tile-hill"]), priority="routine")
+    client.force_login(coordinator)
+    assert client.get(reverse("caseload:team")).context["page"].paginator.count == 3
+    routine = client.get(reverse("caseload:team"), {"priority": "routine"})
+    assert routine.context["page"].paginator.count == 2 == len(routine.context["page"].object_list)
+
+
 def test_team_caseload_shows_all_three_lits_together(client, coordinator, teams):
     elsewhere = open_episode(coordinator, factories.PatientFactory(team=teams["tile-hill"]))
     client.force_login(coordinator)
