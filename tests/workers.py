@@ -97,7 +97,7 @@ def session_for(user):
     """A session cookie and CSRF token for `user`, made in the database (the server must share SECRET_KEY)."""
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = "ocit.backends.UserBackend"
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     return {"session": session.session_key, "csrf": secrets.token_hex(16)}

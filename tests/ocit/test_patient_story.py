@@ -168,7 +168,7 @@ def test_ward_staff_see_their_own_wards_stays_and_nothing_of_the_caseload(
     assert client.get(reverse("caseload:patient_detail", args=[patient.pk])).status_code == 404
 
 
-PATIENT_PAGE_QUERIES = 20
+PATIENT_PAGE_QUERIES = 19
 
 
 def test_the_patient_page_costs_a_fixed_number_of_queries(

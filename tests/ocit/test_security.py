@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,6 +65,26 @@ def test_an_idle_session_ends_and_the_next_request_goes_to_login(client, practit
     client.force_login(practitioner)
     expire_session_at(client, timezone.now() - datetime.timedelta(seconds=1))
     response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_signed_in_user_is_read_with_their_lit_in_one_query(client, practitioner):
+    """Every page shows the user's LIT in its header: it comes with the user, not in a query of its own."""
+    log_in(client, practitioner, factories.PASSWORD)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("caseload:search"))
+    assert practitioner.team.name in response.content.decode()
+    [user_query] = [q["sql"] for q in queries if 'FROM "ocit_user"' in q["sql"]]
+    assert 'JOIN "caseload_team"' in user_query
+    assert not [q["sql"] for q in queries if q["sql"].startswith('SELECT "caseload_team"')]
+
+
+def test_a_deactivated_user_is_signed_out_at_their_next_request(client, practitioner):
+    log_in(client, practitioner, factories.PASSWORD)
+    practitioner.is_active = False
+    practitioner.save(update_fields=["is_active"])
+    response = client.get(reverse("caseload:mine"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
