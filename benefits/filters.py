@@ -3,7 +3,7 @@
 import django_filters
 
 from benefits.models import ExternalMeasure, ExternalMeasureKey, MetricValue, Period
-from caseload import selectors as caseload_selectors
+from caseload.filters import LitFilter
 from ocit.filters import FilterSet
 
 
@@ -21,9 +21,7 @@ class MetricValueFilter(FilterSet):
     """A metric's figures: one kind of period, for one LIT (by its code) or, without `lit`, all of OCIT."""
 
     period = django_filters.ChoiceFilter(choices=Period.choices, empty_label=None, method="for_period")
-    lit = django_filters.ModelChoiceFilter(
-        queryset=caseload_selectors.teams(), to_field_name="code", method="for_lit", label="LIT code"
-    )
+    lit = LitFilter(method="for_lit", label="LIT code")
     date_from = django_filters.DateFilter(field_name="period_start", lookup_expr="gte", label="Periods from")
     date_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte", label="Periods to")
 

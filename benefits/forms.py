@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from benefits import reports
 from benefits.models import Period
-from caseload import selectors as caseload_selectors
+from caseload.forms import LitChoiceField
 from ocit.bounds import PlausibleInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -15,9 +15,7 @@ class DashboardFilterForm(PlausibleInput, forms.Form):
     period = forms.ChoiceField(choices=Period.choices, required=False, label="Period")
     start = forms.DateField(required=False, label="From", widget=DATE)
     end = forms.DateField(required=False, label="To", widget=DATE)
-    lit = forms.ModelChoiceField(
-        queryset=caseload_selectors.teams(), required=False, empty_label="All of OCIT", label="LIT"
-    )
+    lit = LitChoiceField(required=False, empty_label="All of OCIT", label="LIT")
 
     def clean(self):
         data = super().clean()
@@ -45,7 +43,7 @@ class FigureForm(PlausibleInput, forms.Form):
 
     period = forms.ChoiceField(choices=Period.choices)
     start = forms.DateField(label="Period starting")
-    lit = forms.ModelChoiceField(queryset=caseload_selectors.teams(), required=False, empty_label="All of OCIT")
+    lit = LitChoiceField(required=False, empty_label="All of OCIT")
 
     def clean(self):
         data = super().clean()

@@ -170,7 +170,7 @@ def records_by_lit(rows, *, people=False, suppress=True):
     seen = {}
     for row in rows:
         seen.setdefault(row.team_id, set()).add(row.patient_id if people else row.id)
-    cells = [(team, len(seen.get(team.pk, ()))) for team in caseload_selectors.teams()]
+    cells = [(team, len(seen.get(team.pk, ()))) for team in caseload_selectors.active_teams()]
     hidden = {team.pk for team, count in cells if 0 < count < SMALL_NUMBER} if suppress else set()
     if len(hidden) == 1 and len(cells) > 1:
         hidden.add(min((count, team.pk) for team, count in cells if team.pk not in hidden)[1])

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class CaseloadConfig(AppConfig):
@@ -6,6 +7,9 @@ class CaseloadConfig(AppConfig):
     verbose_name = "Shared caseload"
 
     def ready(self):
-        from caseload import timeline
+        from caseload import selectors, timeline
+        from caseload.models import Team
 
         timeline.register_caseload_kinds()
+        for signal in (post_save, post_delete):
+            signal.connect(selectors.forget_teams, sender=Team, dispatch_uid="caseload_forget_teams")

@@ -4,15 +4,24 @@ import django_filters
 from django.db.models import F, Q
 from django.utils import timezone
 
-from caseload.models import Episode, EpisodeStatus, Goal, Patient, Priority, Service, Source, Team
+from caseload import selectors
+from caseload.forms import LitChoiceField
+from caseload.models import Episode, EpisodeStatus, Goal, Patient, Priority, Service, Source
 from ocit.filters import BooleanFilter, FilterSet
 from ocit.models import Discipline
 
 
+class LitFilter(django_filters.ModelChoiceFilter):
+    """A list's LIT, by its code, among the active LITs each process keeps (no query to check or list them)."""
+
+    field_class = LitChoiceField
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=selectors.teams(), to_field_name="code", **kwargs)
+
+
 class PatientFilter(FilterSet):
-    lit = django_filters.ModelChoiceFilter(
-        field_name="team", to_field_name="code", queryset=Team.objects.filter(is_active=True), label="LIT"
-    )
+    lit = LitFilter(field_name="team", label="LIT")
     postcode = django_filters.CharFilter(field_name="postcode", lookup_expr="istartswith")
 
     class Meta:
@@ -21,13 +30,7 @@ class PatientFilter(FilterSet):
 
 
 class EpisodeFilter(FilterSet):
-    lit = django_filters.ModelChoiceFilter(
-        field_name="team",
-        to_field_name="code",
-        queryset=Team.objects.filter(is_active=True),
-        label="LIT",
-        empty_label="All LITs",
-    )
+    lit = LitFilter(field_name="team", label="LIT", empty_label="All LITs")
     service = django_filters.ChoiceFilter(choices=Service.choices, empty_label="All services")
     priority = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="All priorities")
     discipline = django_filters.ChoiceFilter(

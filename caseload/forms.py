@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
+from caseload import selectors
 from caseload.models import (
     AllocationRole,
     ContactLocation,
@@ -18,6 +19,7 @@ from caseload.models import (
     Service,
     Sex,
     Source,
+    Team,
 )
 from ocit.bounds import PlausibleInput
 from ocit.identifiers import normalise_nhs_number, normalise_postcode
@@ -40,6 +42,42 @@ def _number_widget(width=3, decimal=False):
 
 def _now():
     return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class _LitChoices(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for team in selectors.active_teams():
+            yield self.choice(team)
+
+    def __len__(self):
+        return len(selectors.active_teams()) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(selectors.active_teams())
+
+
+class LitChoiceField(forms.ModelChoiceField):
+    """A choice of one active LIT, checked and listed from the LITs each process keeps (`selectors.active_teams`)
+    rather than by a query, as the lists' filters choose one on every request."""
+
+    iterator = _LitChoices
+
+    def __init__(self, **kwargs):
+        kwargs.pop("queryset", None)  # always the active LITs (a filter passes its own)
+        super().__init__(queryset=selectors.teams(), **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        key = self.to_field_name or "pk"
+        if isinstance(value, Team):
+            value = getattr(value, key)
+        for team in selectors.active_teams():
+            if str(getattr(team, key)) == str(value):
+                return team
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
 
 
 class NHSForm(PlausibleInput, forms.Form):

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from caseload.models import Team
+from caseload.filters import LitFilter
 from discharge.models import NctrPeriod, Pathway, Spell
 from ocit.filters import BooleanFilter, FilterSet
 
@@ -13,13 +13,7 @@ class SpellFilter(FilterSet):
     open = BooleanFilter(field_name="discharged_at", lookup_expr="isnull", label="Still in hospital")
     nctr = BooleanFilter(method="filter_nctr", label="No criteria to reside now")
     pathway = django_filters.ChoiceFilter(choices=Pathway.choices, empty_label="Any pathway")
-    lit = django_filters.ModelChoiceFilter(
-        field_name="patient__team",
-        to_field_name="code",
-        queryset=Team.objects.filter(is_active=True),
-        label="Patient's LIT",
-        empty_label="All LITs",
-    )
+    lit = LitFilter(field_name="patient__team", label="Patient's LIT", empty_label="All LITs")
     patient = django_filters.NumberFilter(field_name="patient_id")
 
     class Meta:

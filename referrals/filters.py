@@ -4,7 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from caseload.models import Priority, Service, Source, Team
+from caseload.filters import LitFilter
+from caseload.models import Priority, Service, Source
 from ocit.filters import BooleanFilter, FilterSet
 from referrals.models import Referral, ReferralStatus
 
@@ -17,13 +18,7 @@ def overdue():
 class ReferralFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, empty_label="Any status")
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
-    lit = django_filters.ModelChoiceFilter(
-        field_name="patient__team",
-        to_field_name="code",
-        queryset=Team.objects.filter(is_active=True),
-        label="Patient's LIT",
-        empty_label="All LITs",
-    )
+    lit = LitFilter(field_name="patient__team", label="Patient's LIT", empty_label="All LITs")
     ward = django_filters.CharFilter(field_name="spell__ward__code", label="Ward (code)")
     urgency = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any urgency")
     requested_service = django_filters.ChoiceFilter(choices=Service.choices, empty_label="Any service")

@@ -218,7 +218,7 @@ def _pull_row(user, referral, now=None, failed=None, failed_form=None, **extra):
 
 def _pull_list_team(request):
     """(the LITs, the one chosen): the user's own by default (`?lit=` absent), all three for `?lit=all`."""
-    teams = list(caseload_selectors.teams())
+    teams = caseload_selectors.active_teams()
     code = request.GET.get("lit")
     if code is None:
         return teams, next((t for t in teams if t.pk == request.user.team_id), None)

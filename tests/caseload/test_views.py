@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from caseload import services
+from caseload import selectors, services
 from caseload.models import (
     Allocation,
     CarePackage,
@@ -23,6 +23,7 @@ from caseload.models import (
     GoalStatus,
     Patient,
     Sequel,
+    Team,
 )
 from ocit.models import AccessLog
 from tests import factories
@@ -297,6 +298,8 @@ def test_a_refused_allocation_without_javascript_comes_back_as_a_message(client,
 
 
 def count_queries(client, url):
+    """The queries of a request after a first one, which may read the reference data each process keeps."""
+    client.get(url)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
@@ -389,6 +392,52 @@ def test_team_caseload_counts_the_lits_open_episodes_that_match_allocated_or_not
     assert client.get(reverse("caseload:team")).context["page"].paginator.count == 3
     routine = client.get(reverse("caseload:team"), {"priority": "routine"})
     assert routine.context["page"].paginator.count == 2 == len(routine.context["page"].object_list)
+
+
+def test_the_lit_filters_are_checked_and_listed_without_a_query_for_the_lits(client, coordinator, teams):
+    client.force_login(coordinator)
+    client.get(reverse("caseload:triage"), {"lit": "tile-hill"})  # may read the LITs; the next may not
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("caseload:triage"), {"lit": "tile-hill"})
+    assert response.context["filters"].form.cleaned_data["lit"] == teams["tile-hill"]
+    assert 'value="tile-hill" selected' in page_text(response)
+    assert not [q["sql"] for q in queries if 'FROM "caseload_team"' in q["sql"]]
+
+
+def test_a_lit_renamed_or_closed_shows_in_the_filters_at_once(
+    client, coordinator, teams, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+    client.get(reverse("caseload:triage"))
+    tile_hill = teams["tile-hill"]
+    tile_hill.name = "Tile Hill and Allesley"
+    with django_capture_on_commit_callbacks(execute=True):
+        tile_hill.save()
+    assert "Tile Hill and Allesley" in page_text(client.get(reverse("caseload:triage")))
+    tile_hill.is_active = False
+    with django_capture_on_commit_callbacks(execute=True):
+        tile_hill.save()
+    response = client.get(reverse("caseload:triage"), {"lit": "tile-hill"})
+    assert "Tile Hill and Allesley" not in page_text(response)
+    assert "Select a valid choice" in page_text(response)
+
+
+def test_a_change_to_a_lit_reaches_every_process_once_committed(teams, django_capture_on_commit_callbacks):
+    """Each process keeps its copy until the shared version moves on, which another process's change does."""
+    assert [team.name for team in selectors.active_teams()] == [
+        "Newfield House LIT",
+        "Opal Centre LIT",
+        "Tile Hill LIT",
+    ]
+    Team.objects.filter(code="opal-centre").update(name="Opal")  # as another process would, unseen here
+    assert selectors.active_teams()[1].name == "Opal Centre LIT"
+    with django_capture_on_commit_callbacks() as callbacks:
+        selectors.forget_teams()  # that process's signal: its own copy now, the others' on commit
+    assert selectors.active_teams()[1].name == "Opal"
+    selectors._teams.update(teams=[])  # this process's stale copy, as the other processes have it
+    assert selectors.active_teams() == []
+    callbacks[0]()
+    assert selectors.active_teams()[1].name == "Opal"
 
 
 def test_team_caseload_shows_all_three_lits_together(client, coordinator, teams):

@@ -54,10 +54,17 @@ def drop_every_other_connection():
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_stopped_a_recompute_is_refused_at_once_and_health_answers_within_a_second(tmp_path):
     admin = factories.UserFactory(role="system_admin")
+    coordinator = factories.UserFactory(role="lit_coordinator", team=factories.teams()["tile-hill"])
     with redis_server() as redis, live_app(tmp_path / "app.log", REDIS_URL=redis.url) as app:
         login = app.session_for(admin)
         assert app.request("GET", "/healthz")[0] == 200
         redis.stop()
+
+        # The LITs each process keeps are checked against a version in the cache: without it, read afresh.
+        status, _, body, took = app.request(
+            "GET", "/caseload/triage/?lit=tile-hill", login=app.session_for(coordinator)
+        )
+        assert status == 200 and took < 2 and '<option value="tile-hill" selected>Tile Hill LIT</option>' in body
 
         status, headers, body, took = app.request("POST", "/api/v1/recompute-runs/", login=login, body={"full": False})
         assert status == 503 and took < 2, (status, took, body)
