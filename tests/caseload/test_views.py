@@ -5,7 +5,10 @@ import datetime
 import re
 
 import pytest
+from django.apps import apps
+from django.core.cache import cache
 from django.db import connection
+from django.db.models.signals import post_migrate
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -438,6 +441,10 @@ def test_a_change_to_a_lit_reaches_every_process_once_committed(teams, django_ca
     assert selectors.active_teams() == []
     callbacks[0]()
     assert selectors.active_teams()[1].name == "Opal"
+    version = cache.get(selectors.TEAMS_VERSION)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_migrate.send(sender=apps.get_app_config("caseload"), app_config=apps.get_app_config("caseload"))
+    assert cache.get(selectors.TEAMS_VERSION) != version  # a data migration may have changed them
 
 
 def test_team_caseload_shows_all_three_lits_together(client, coordinator, teams):
