@@ -5,9 +5,11 @@
 Seeds (or, with BENCH_KEEP_DB=1, reuses) the scale's database like bench/run.py, starts gunicorn with the
 production settings and worker count, and loads each address with `wrk` (Debian's package) for --duration seconds
 over --connections connections, each connection its own signed-in session. A trivial view that renders nothing,
-behind the same middleware, is loaded first and last in the same run; when the run ends, one JSON line per address
-gives its requests per second as a share of that floor (the mean of the two): {"name", "role", "url",
-"requests_per_s", "share_of_trivial", "p50_ms", "p99_ms", "requests", "timeouts_or_socket_errors", "scale"}.
+behind the same middleware, is loaded before and after each address in the same run, and a bare list (25 rows in
+the page's chrome, nothing else) first. When the run ends, one JSON line gives the trivial view's runs, then one
+per address its requests per second as a share of the trivial view's either side of it: {"name", "role", "url",
+"requests_per_s", "trivial_requests_per_s", "share_of_trivial", "p50_ms", "p99_ms", "requests",
+"timeouts_or_socket_errors", "scale"}.
 """
 
 import argparse
@@ -65,18 +67,26 @@ def main():
             sessions = {role: [sign_in(role) for _ in range(args.connections)] for role in roles}
             # Warm up first (each worker's connection to the database, templates, caches), measuring nothing.
             hit(base, TRIVIAL[2], sessions["coordinator"], argparse.Namespace(**{**vars(args), "duration": 5}))
+            # The floor is loaded before and after every address, for half as long: a machine's speed drifts over a
+            # run (by a third on a shared one), so each address is set against the floor of its own minutes.
+            floor_args = argparse.Namespace(**{**vars(args), "duration": max(5, args.duration // 2)})
+            floors = [hit(base, TRIVIAL[2], sessions["coordinator"], floor_args)["requests_per_s"]]
             results = []
-            for name, role, url in [TRIVIAL, *targets, TRIVIAL]:
-                results.append({"name": name, "role": role, "url": url, **hit(base, url, sessions[role], args)})
-                print(f"{name}: {results[-1]['requests_per_s']} requests/s", file=sys.stderr, flush=True)
-    # The floor is the trivial view's mean over the first and last runs: the machine warms up in between.
-    floor = (results[0]["requests_per_s"] + results[-1]["requests_per_s"]) / 2
+            for name, role, url in [BARE_LIST, *targets]:
+                result = {"name": name, "role": role, "url": url, **hit(base, url, sessions[role], args)}
+                floors.append(hit(base, TRIVIAL[2], sessions["coordinator"], floor_args)["requests_per_s"])
+                result["trivial_requests_per_s"] = round((floors[-2] + floors[-1]) / 2, 1)
+                results.append(result)
+                print(f"{name}: {result['requests_per_s']} requests/s", file=sys.stderr, flush=True)
+    print(json.dumps({"name": TRIVIAL[0], "role": TRIVIAL[1], "url": TRIVIAL[2], "requests_per_s": floors}), flush=True)
     for result in results:
-        share = round(result["requests_per_s"] / floor, 3)
+        share = round(result["requests_per_s"] / result["trivial_requests_per_s"], 3)
         print(json.dumps({**result, "share_of_trivial": share, "scale": args.scale}), flush=True)
 
 
 TRIVIAL = ("trivial_view", "coordinator", "/bench/trivial/")
+# The least a page with rows can be (bench/pages.py): how near the floor a list can get, measured in the same run.
+BARE_LIST = ("bare_list", "coordinator", "/bench/bare-list/")
 HTMX = "#htmx"  # marks an address requested as htmx does (the HX-Request header); not sent
 
 
