@@ -56,7 +56,7 @@ def main():
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per address")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (docker-compose runs 3)")
-    parser.add_argument("--only", help="load only the addresses whose name contains this (and the trivial view)")
+    parser.add_argument("--only", help="load only the addresses whose name contains this (and the two references)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")

@@ -25,7 +25,8 @@ def trivial(request):
 # The least a page with rows can be here: the page's chrome (base.html) around 25 rows of one indexed query, seven
 # plain cells each; no filters, count, audit or template tags. It shows how near the framework's floor a list can get.
 BARE_LIST = """{% extends "base.html" %}{% block content %}<table>{% for episode in rows %}<tr>
-<td>{{ episode.due_by }}</td><td><a href="/patients/{{ episode.patient_id }}/">{{ episode.patient.full_name }}</a></td>
+<td>{{ episode.due_by }}</td>
+<td><a href="/caseload/patients/{{ episode.patient_id }}/">{{ episode.patient.full_name }}</a></td>
 <td>{{ episode.patient.nhs_number }}</td><td>{{ episode.get_service_display }}</td>
 <td>{{ episode.get_priority_display }}</td><td>{{ episode.team.name }}</td><td>{{ episode.received_at }}</td>
 </tr>{% endfor %}</table>{% endblock %}"""
