@@ -15,6 +15,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import include, path
 
+from caseload.models import Episode
+
 REPEAT = 30
 
 
@@ -38,8 +40,6 @@ def _bare_list_template():
 
 
 def bare_list(request):
-    from caseload.models import Episode
-
     rows = Episode.objects.filter(status="awaiting_allocation").select_related("patient", "team")
     return HttpResponse(_bare_list_template().render({"rows": rows.order_by("due_by", "pk")[:25]}, request))
 
