@@ -104,6 +104,10 @@ def run(scale, kept):
 
     pages.run(emit, scale, caseload_pages(scale) + discharge_pages(scale) + dashboard_pages())
 
+    import plans
+
+    plans.run(scale)
+
     import recompute
 
     recompute.run(emit, scale)

@@ -158,7 +158,7 @@ class NctrPeriod(models.Model):
         constraints = [
             in_range("nctr_period", "started_on", moment=False),
             in_range("nctr_period", "ended_on", moment=False),
-            models.UniqueConstraint(
+            models.UniqueConstraint(  # its index is also how a stay's open period is found
                 fields=["spell"],
                 condition=Q(ended_on__isnull=True),
                 name="one_open_nctr_period_per_spell",
@@ -169,7 +169,6 @@ class NctrPeriod(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
             ),
         ]
-        indexes = [models.Index(fields=["spell"], condition=Q(ended_on__isnull=True), name="nctr_open")]
 
     def __str__(self):
         return f"NCTR from {self.started_on:%d %b %Y}"
@@ -207,7 +206,7 @@ class Delay(models.Model):
         constraints = [
             in_range("delay", "started_on", moment=False),
             in_range("delay", "ended_on", moment=False),
-            models.UniqueConstraint(
+            models.UniqueConstraint(  # its index is also how a stay's current delay is found
                 fields=["spell"], condition=Q(ended_on__isnull=True), name="one_current_delay_reason_per_spell"
             ),
             models.CheckConstraint(
@@ -215,7 +214,6 @@ class Delay(models.Model):
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
             ),
         ]
-        indexes = [models.Index(fields=["spell"], condition=Q(ended_on__isnull=True), name="delay_current")]
 
     def __str__(self):
         return f"{self.reason} from {self.started_on:%d %b %Y}"

@@ -83,7 +83,7 @@ class Referral(models.Model):
             in_range("referral", "decision_due_by", moment=True),
             in_range("referral", "decided_at", moment=True),
             in_range("referral", "closed_at", moment=True),
-            models.UniqueConstraint(
+            models.UniqueConstraint(  # its index is also how a stay's open referral is found
                 fields=["spell"],
                 condition=Q(status__in=["received", "accepted"]),
                 name="one_open_referral_per_spell",
@@ -94,12 +94,8 @@ class Referral(models.Model):
             models.Index(fields=["received_at", "id"], name="referral_received"),  # the API list's order
             models.Index(fields=["status", "received_at"], name="referral_status_received"),
             models.Index(fields=["source", "received_at"], name="referral_source_received"),
-            models.Index(fields=["patient"], name="referral_patient"),
             models.Index(
                 fields=["received_at"], condition=Q(status__in=["received", "accepted"]), name="referral_open"
-            ),
-            models.Index(
-                fields=["spell"], condition=Q(status__in=["received", "accepted"]), name="referral_open_spell"
             ),
             models.Index(  # the pull list's order: a page reads its own rows, not every open referral
                 F("decided_at").asc(nulls_first=True),
