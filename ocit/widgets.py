@@ -178,8 +178,7 @@ class Boxes(forms.MultiWidget):
         items = [
             {
                 "name": f"{name}_{part.name}",
-                # The first box has the field's id: the error summary's link goes to it.
-                "id": first_id if index == 0 else f"{first_id}-{part.name}",
+                "id": self.box_id(first_id, part),
                 "label": part.label,
                 "value": box,
                 "width": part.width,
@@ -190,6 +189,18 @@ class Boxes(forms.MultiWidget):
         context["widget"]["date_items"] = items[:3]
         context["widget"]["time_items"] = items[3:]
         return context
+
+    def box_id(self, field_id, part):
+        """The first box has the field's id (where a label or link to the field goes); the others add their name."""
+        return field_id if part is self.parts[0] else f"{field_id}-{part.name}"
+
+    def id_at_fault(self, field_id, value):
+        """The id of the first box at fault, for the error summary's link; the first box's when the date as a whole
+        is (real, but refused)."""
+        values = value if isinstance(value, (list, tuple)) else self.decompress(value)
+        problem = read(self.parts, [("" if box is None else str(box)) for box in values], "")
+        at_fault = problem.parts if isinstance(problem, Problem) else ()
+        return next((self.box_id(field_id, part) for part in self.parts if part.name in at_fault), field_id)
 
     def _render(self, template_name, context, renderer=None):
         # With the rest of the NHS.UK markup in the project's templates, which Django's form renderer does not search

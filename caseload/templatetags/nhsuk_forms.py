@@ -9,6 +9,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
 from caseload.forms import DateInputs
+from ocit.widgets import Boxes
 
 register = template.Library()
 
@@ -130,7 +131,14 @@ def error_summary(*forms_to_check):
             continue
         items += [{"href": "", "text": message} for message in form.non_field_errors()]
         for field in form:
-            items += [
-                {"href": "" if field.is_hidden else f"#{field.auto_id}", "text": message} for message in field.errors
-            ]
+            items += [{"href": _error_href(field), "text": message} for message in field.errors]
     return {"items": items}
+
+
+def _error_href(field):
+    """Where an error's link goes: the field, or for a date the first box at fault (the month, when the month is)."""
+    if field.is_hidden:
+        return ""
+    if isinstance(field.field.widget, Boxes):
+        return f"#{field.field.widget.id_at_fault(field.auto_id, field.value())}"
+    return f"#{field.auto_id}"

@@ -11,7 +11,7 @@ from django.test.html import parse_html
 from django.utils import timezone
 
 from caseload import forms as caseload_forms
-from caseload.templatetags.nhsuk_forms import nhsuk_field
+from caseload.templatetags.nhsuk_forms import error_summary, nhsuk_field
 from discharge import forms as discharge_forms
 from ocit.widgets import DateInputField, DateTimeInputField
 from referrals import forms as referral_forms
@@ -148,3 +148,24 @@ def test_a_select_is_written_as_djangos_widget_would_write_it(data):
             attrs["aria-describedby"] = described
         assert parse_html(ours) == parse_html(field.as_widget(attrs=attrs))
         assert "<optgroup" in ours or name == "kinds"
+
+
+@pytest.mark.parametrize(
+    "data, box",
+    [
+        ({"on_day": "7", "on_month": "13", "on_year": "2026"}, "on-month"),
+        ({"on_day": "7", "on_month": "3"}, "on-year"),
+        ({"on_day": "x", "on_month": "13", "on_year": "2026"}, "on"),
+        ({"on_day": "30", "on_month": "2", "on_year": "2026"}, "on"),
+        ({"at_day": "1", "at_month": "7", "at_year": "2026", "at_hour": "24", "at_minute": "0"}, "at-hour"),
+    ],
+)
+def test_the_error_summary_links_to_the_first_box_at_fault(data, box):
+    html = render_to_string("includes/error_summary.html", error_summary(errors_of(data)))
+    assert f'<a href="#{box}">' in html
+
+
+def test_the_error_summary_links_to_the_first_box_of_a_refused_real_date():
+    form = errors_of({"on_day": "7", "on_month": "3", "on_year": "2026"})
+    form.add_error("on", "The visit cannot be in the future")
+    assert '<a href="#on">' in render_to_string("includes/error_summary.html", error_summary(form))
