@@ -221,3 +221,14 @@ def test_the_load_puts_back_every_index_and_foreign_key_it_drops():
     seed()
     assert indexes_and_keys() == before
     assert any(definition.startswith("FOREIGN KEY") for _, definition, _ in before[1])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_records_made_after_the_load_take_ids_past_the_loaded_ones():
+    seed()
+    for model in (Patient, Episode, Contact, Spell, Referral):
+        loaded = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
+            assert cursor.fetchone()[0] > loaded, model
