@@ -2,7 +2,7 @@
 (EXPLAIN ANALYZE) against the scale's real rows and statistics.
 
 One JSON line per list and filter: {"name", "url", "slowest_query_ms", "whole_table_reads", "largest_sort",
-"scale"}. A whole-table read is a sequential scan of a table of more than BIG rows (name and rows read); the
+"scale"}. A whole-table read is a sequential scan that read BIG rows or more (the table and the rows read); the
 largest sort is the most rows any sort in the request took in. A list backed by its indexes reads neither, and
 its slowest query costs about the same at every scale.
 """
@@ -111,11 +111,11 @@ def lists():
     for (name, url, role), parameters in filters.items():
         yield name, role, url
         for parameter in parameters:
-            yield f"{name}?{parameter.split('=')[0]}", role, f"{url}?{parameter}"
+            yield f"{name}?{parameter}", role, f"{url}?{parameter}"
 
 
 def explain(client, url):
-    """Request the address, then EXPLAIN ANALYZE each query it made of the list (in a transaction rolled back)."""
+    """Request the address, then run each SELECT it made of the list again under EXPLAIN ANALYZE."""
     queries = []
 
     def record(execute, sql, params, many, context):
