@@ -164,8 +164,7 @@ class Boxes(forms.MultiWidget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        values = value if isinstance(value, (list, tuple)) else self.decompress(value)
-        values = [("" if value is None else str(value)) for value in values]
+        values = self._texts(value)
         final = context["widget"]["attrs"]
         # BoundField marks a field with errors aria-invalid. Mark the boxes at fault; if no box is at fault on its
         # own (the date is real but refused: in the future, before the admission), the whole date is.
@@ -190,6 +189,11 @@ class Boxes(forms.MultiWidget):
         context["widget"]["time_items"] = items[3:]
         return context
 
+    def _texts(self, value):
+        """What each box holds, as text: the boxes as posted, or a date or moment taken apart."""
+        values = value if isinstance(value, (list, tuple)) else self.decompress(value)
+        return ["" if box is None else str(box) for box in values]
+
     def box_id(self, field_id, part):
         """The first box has the field's id (where a label or link to the field goes); the others add their name."""
         return field_id if part is self.parts[0] else f"{field_id}-{part.name}"
@@ -197,8 +201,7 @@ class Boxes(forms.MultiWidget):
     def id_at_fault(self, field_id, value):
         """The id of the first box at fault, for the error summary's link; the first box's when the date as a whole
         is (real, but refused)."""
-        values = value if isinstance(value, (list, tuple)) else self.decompress(value)
-        problem = read(self.parts, [("" if box is None else str(box)) for box in values], "")
+        problem = read(self.parts, self._texts(value), "")
         at_fault = problem.parts if isinstance(problem, Problem) else ()
         return next((self.box_id(field_id, part) for part in self.parts if part.name in at_fault), field_id)
 
