@@ -307,7 +307,8 @@ class Episode(models.Model):
         indexes = [
             models.Index(fields=["received_at", "id"], name="episode_received"),  # the API list's order
             models.Index(fields=["status", "due_by"], name="episode_status_due"),
-            models.Index(fields=["team", "status"], name="episode_team_status"),
+            # With the id, counts by LIT and status join the allocations from this index alone (the team caseload's).
+            models.Index(fields=["team", "status", "id"], name="episode_team_status"),
             models.Index(fields=["service", "status"], name="episode_service_status"),
             models.Index(fields=["patient", "received_at"], name="episode_patient_received"),
             models.Index(fields=["closed_at"], name="episode_closed_at"),

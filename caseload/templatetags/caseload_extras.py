@@ -4,7 +4,6 @@ import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 register = template.Library()
@@ -68,7 +67,7 @@ def in_hospital(record):
     if not ward:
         return ""
     ready = record.in_hospital_ready_on
-    ready = f", ready for discharge from {date_format(ready, 'j M')}" if ready else ", not yet ready for discharge"
+    ready = f", ready for discharge from {ready:%-d %b}" if ready else ", not yet ready for discharge"
     return format_html(
         '<strong class="nhsuk-tag nhsuk-tag--purple app-in-hospital">In hospital: {}{}</strong>', ward, ready
     )

@@ -1,3 +1,4 @@
+import datetime
 import functools
 import uuid
 
@@ -50,3 +51,36 @@ def _address(name, prefix):
     if address.count(_MARKER) != 1:
         raise ValueError(f"{name}: {address} is not an address with one id")
     return address
+
+
+# Dates as the lists show them. Django's `date` filter reads its format a letter at a time and looks each month name
+# up through translation: 45-90 microseconds a date, a tenth of the longest pages. These give the same text at a
+# twentieth of the cost. Like `date`, they are handed aware times already in local time (`expects_localtime`), and
+# give "" for anything that is not a date.
+
+
+@register.filter(expects_localtime=True)
+def day(value):
+    """`{{ episode.received_at|day }}`: "3 Jun 2025", as `|date:"j M Y"`."""
+    if not isinstance(value, datetime.date):
+        return ""
+    return f"{value.day} {_MONTHS[value.month]} {value.year}"
+
+
+@register.filter(expects_localtime=True)
+def day_time(value):
+    """`{{ referral.received_at|day_time }}`: "3 Jun 2025 09:05", as `|date:"j M Y H:i"`."""
+    if not isinstance(value, datetime.datetime):
+        return ""
+    return f"{value.day} {_MONTHS[value.month]} {value.year} {value.hour:02}:{value.minute:02}"
+
+
+@register.filter(expects_localtime=True)
+def iso(value):
+    """`<time datetime="{{ entry.when|iso }}">`: the date or time in ISO 8601, as `|date:"c"`."""
+    if not isinstance(value, datetime.date):
+        return ""
+    return value.isoformat()
+
+
+_MONTHS = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
