@@ -11,9 +11,12 @@ from discharge.selectors import spells_for
 
 
 def stays(*, patient, user):
+    # Not the patient again: each table joined makes the query costlier to plan than to run.
     spells = (
         spells_for(user=user)
         .filter(patient=patient)
+        .select_related(None)
+        .select_related("ward")
         .prefetch_related(
             Prefetch("ward_stays", queryset=WardStay.objects.select_related("ward")),
             Prefetch("nctr_periods", queryset=NctrPeriod.objects.select_related("recorded_by")),
