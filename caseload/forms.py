@@ -25,7 +25,6 @@ from ocit.bounds import PlausibleInput
 from ocit.identifiers import normalise_nhs_number, normalise_postcode
 from ocit.models import Discipline
 from ocit.widgets import DateInputField, DateTimeInputField
-from ocit.widgets import DateInputs as DateInputs  # what {% nhsuk_field %} knows the date input by
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 

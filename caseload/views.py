@@ -93,11 +93,17 @@ def triage(request):
             "filters": filters,
             "filtered": any(request.GET.get(name) for name in TRIAGE_FILTERS),
             "page": page,
-            "rows": [{"episode": episode} for episode in page],
+            "rows": [_triage_row(episode) for episode in page],
             "can_allocate": can(request.user, "caseload.allocate"),
             "next": request.get_full_path(),
         },
     )
+
+
+def _triage_row(episode, options=None, error="", settled=False, focus=False):
+    """A row of the triage board: its allocation form's options once asked for, and what became of an allocation.
+    Every key is there even when empty: a key the template misses costs it an exception."""
+    return {"episode": episode, "options": options, "error": error, "settled": settled, "focus": focus}
 
 
 @require_safe
@@ -113,11 +119,11 @@ def episode_allocate_form(request, pk):
     back = our_url(request, request.htmx.current_url_abs_path, reverse("caseload:triage"))
     keyworker = selectors.current_keyworker(episode=episode)
     if keyworker is not None:
-        row = {"episode": episode, "error": keyworker.already_allocated(), "settled": True}
+        row = _triage_row(episode, error=keyworker.already_allocated(), settled=True)
         response = render(request, "caseload/triage.html#row", {"row": row, "can_allocate": True, "next": back})
         return retarget(reswap(response, "outerHTML"), f"#triage-{episode.pk}")
     staff = selectors.allocatable_staff(team=episode.team, discipline=episode.discipline_needed)
-    row = {"episode": episode, "options": _allocate_options(episode, staff), "focus": True}
+    row = _triage_row(episode, options=_allocate_options(episode, staff), focus=True)
     return render(request, "caseload/triage.html#allocate", {"row": row, "next": back})
 
 
@@ -148,7 +154,7 @@ def episode_allocate(request, pk):
     else:
         error = form.errors["practitioner"][0]
     if request.htmx:
-        row = {"episode": episode, "options": _allocate_options(episode, staff), "error": error, "settled": settled}
+        row = _triage_row(episode, options=_allocate_options(episode, staff), error=error, settled=settled)
         return render(request, "caseload/triage.html#row", {"row": row, "can_allocate": True, "next": back})
     messages.error(request, f"{episode.patient.full_name} was not allocated. {error}")
     return redirect(back)

@@ -55,4 +55,5 @@ def navigation(request):
 
 def offline(request):
     """Whether this user's device may keep Today's visits for use without a signal (base.html tells the script)."""
-    return {"keeps_offline": can(getattr(request, "user", None), "visits.offline")}
+    # offline_page: the page served when there is no connection says so itself (ocit.views).
+    return {"keeps_offline": can(getattr(request, "user", None), "visits.offline"), "offline_page": False}

@@ -124,8 +124,6 @@ class Boxes(forms.MultiWidget):
 
     template_name = "includes/date_input.html"
     parts = ()
-    # Tells templates/includes/field.html to render the field as a fieldset of boxes, whatever the field's kind.
-    nhsuk_date_input = True
 
     def __init__(self, attrs=None):
         super().__init__({part.name: forms.TextInput() for part in self.parts}, attrs)

@@ -212,6 +212,10 @@ def _pull_row(user, referral, now=None, failed=None, failed_form=None, **extra):
         if decide and failed in ON_DEMAND_MOVES
         else {},
         "failed": failed or "",
+        # Every key the row's template reads, even when empty: a key it misses costs the template an exception.
+        "error": "",
+        "message": "",
+        "settled": False,
         **extra,
     }
 

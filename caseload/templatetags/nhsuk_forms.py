@@ -8,7 +8,6 @@ from django import forms, template
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
-from caseload.forms import DateInputs
 from ocit.widgets import Boxes
 
 register = template.Library()
@@ -19,8 +18,8 @@ _BASE_CLASS = {"input": "nhsuk-input", "select": "nhsuk-select", "textarea": "nh
 def _kind(widget):
     if isinstance(widget, forms.HiddenInput):
         return "hidden"
-    if isinstance(widget, DateInputs):
-        return "date"
+    if isinstance(widget, Boxes):
+        return "boxes"  # the day, month and year boxes (and hour and minute): the widget writes them
     if isinstance(widget, forms.RadioSelect):
         return "radios"
     if isinstance(widget, forms.CheckboxInput):
@@ -84,20 +83,6 @@ def nhsuk_field(
         context["items"] = items
     elif kind == "checkbox":
         context["checked"] = bool(field.value())
-    elif kind == "date":
-        value = field.value()
-        parts = DateInputs().decompress(value) if not isinstance(value, (list, tuple)) else list(value)
-        names = ("day", "month", "year")
-        context["parts"] = [
-            {
-                "id": field_id if name == "day" else f"{field_id}-{name}",
-                "name": f"{field.html_name}_{name}",
-                "label": name.capitalize(),
-                "value": "" if part is None else part,
-                "width": 4 if name == "year" else 2,
-            }
-            for name, part in zip(names, parts, strict=True)
-        ]
     return context
 
 

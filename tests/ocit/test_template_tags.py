@@ -82,3 +82,11 @@ def test_what_has_no_time_shows_nothing(value):
     assert _render("{{ value|day_time }}", value) == ""
     if not isinstance(value, datetime.date):
         assert _render("{{ value|day }}|{{ value|iso }}", value) == "|"
+
+
+def test_options_selects_the_chosen_value_and_escapes_labels():
+    html = Template("{% options choices chosen %}").render(
+        Context({"choices": [("open", "Open"), ("met", "Met <fully>")], "chosen": "met"})
+    )
+    assert html == '<option value="open">Open</option><option value="met" selected>Met &lt;fully&gt;</option>'
+    assert "selected" not in Template("{% options choices None %}").render(Context({"choices": [("a", "A")]}))
