@@ -61,17 +61,19 @@ def _first_decision(referral):
 
 
 def decision_clock(referral, now=None):
-    """(text, state) of the response clock: time left or overdue while undecided; who decided, and when, after."""
+    """{text, state} of the response clock: time left or overdue while undecided; who decided, and when, after. (Named
+    keys: a template reads a dict's at once, and a tuple's by number only after failing to read it as a name.)"""
     left = referral.decision_time_left(now)
     if left is not None:
         if left < datetime.timedelta(0):
-            return f"Overdue by {format_duration(left)}", "overdue"
-        return f"{format_duration(left)} left", "due_soon" if left < DUE_SOON else "open"
+            return {"text": f"Overdue by {format_duration(left)}", "state": "overdue"}
+        return {"text": f"{format_duration(left)} left", "state": "due_soon" if left < DUE_SOON else "open"}
     if referral.decided_at:
         when = timezone.localtime(referral.decided_at)
         who = referral.decided_by.full_name if referral.decided_by else "someone"
-        return f"{_first_decision(referral).capitalize()} by {who} at {when:%H:%M} on {when:%-d %b}", "decided"
-    return referral.get_status_display(), "decided"
+        text = f"{_first_decision(referral).capitalize()} by {who} at {when:%H:%M} on {when:%-d %b}"
+        return {"text": text, "state": "decided"}
+    return {"text": referral.get_status_display(), "state": "decided"}
 
 
 def _refusal(conflict, referral):
