@@ -31,6 +31,7 @@ from caseload.models import (
 from ocit.models import AccessLog
 from tests import factories
 from tests.date_input import boxes, posted
+from tests.lookups import slow_lookups
 
 HOUR = datetime.timedelta(hours=1)
 ROLES = ["practitioner", "coordinator", "ward_nurse", "board_member", "sysadmin"]
@@ -329,6 +330,15 @@ def test_triage_board_queries_do_not_grow_with_rows(client, coordinator, teams, 
     with django_assert_num_queries(baseline):
         response = client.get(url)
     assert len(response.context["rows"]) == 20
+
+
+def test_triage_rows_read_only_what_each_row_has(client, coordinator, teams, monkeypatch):
+    fill_board(coordinator, teams, 3)
+    client.force_login(coordinator)
+    with slow_lookups(monkeypatch) as names:
+        response = client.get(reverse("caseload:triage"))
+    assert len(response.context["rows"]) == 3
+    assert [name for name in names if name.startswith("row")] == []
 
 
 def fill_team(coordinator, teams, count):
