@@ -168,6 +168,17 @@ def test_ward_staff_see_their_own_wards_stays_and_nothing_of_the_caseload(
     assert client.get(reverse("caseload:patient_detail", args=[patient.pk])).status_code == 404
 
 
+def test_entries_at_the_same_time_show_the_last_recorded_first(client, practitioner, patient, journey):
+    at = (timezone.now() - 90 * datetime.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    for minutes in (15, 25, 35):
+        caseload_services.contact_record(
+            actor=practitioner, episode=journey["episode"], at=at, duration_minutes=minutes, location="phone"
+        )
+    client.force_login(practitioner)
+    body = story(client, patient)
+    assert -1 < body.find("phone, 35 min") < body.find("phone, 25 min") < body.find("phone, 15 min")
+
+
 PATIENT_PAGE_QUERIES = 19
 
 
