@@ -65,9 +65,9 @@ def _address(name, prefix):
 
 
 # Dates as the lists show them. Django's `date` filter reads its format a letter at a time and looks each month name
-# up through translation: 45-90 microseconds a date, a tenth of the longest pages. These give the same text at a
-# twentieth of the cost. Like `date`, they are handed aware times already in local time (`expects_localtime`), and
-# give "" for anything that is not a date.
+# up through translation: 45-90 microseconds a date, a tenth of the longest pages. These give the same text with
+# strftime, as the clocks' own dates are written, at a twentieth of the cost. Like `date`, they are handed aware times
+# already in local time (`expects_localtime`), and give "" for anything that is not a date.
 
 
 @register.filter(expects_localtime=True)
@@ -75,7 +75,7 @@ def day(value):
     """`{{ episode.received_at|day }}`: "3 Jun 2025", as `|date:"j M Y"`."""
     if not isinstance(value, datetime.date):
         return ""
-    return f"{value.day} {_MONTHS[value.month]} {value.year}"
+    return f"{value:%-d %b %Y}"
 
 
 @register.filter(expects_localtime=True)
@@ -83,7 +83,7 @@ def day_time(value):
     """`{{ referral.received_at|day_time }}`: "3 Jun 2025 09:05", as `|date:"j M Y H:i"`."""
     if not isinstance(value, datetime.datetime):
         return ""
-    return f"{value.day} {_MONTHS[value.month]} {value.year} {value.hour:02}:{value.minute:02}"
+    return f"{value:%-d %b %Y %H:%M}"
 
 
 @register.filter(expects_localtime=True)
@@ -92,6 +92,3 @@ def iso(value):
     if not isinstance(value, datetime.date):
         return ""
     return value.isoformat()
-
-
-_MONTHS = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
