@@ -228,11 +228,14 @@ def team(request):
         data["lit"] = request.user.team.code
     filters = EpisodeFilter(data, queryset=selectors.team_caseload(user=request.user))
     lit = filters.form.cleaned_data.get("lit") if filters.is_valid() else None
-    paginator = Paginator(filters.qs, TEAM_PAGE_SIZE)
+    # The page's episodes are picked by id (sorted by keyworker from the indexes alone: sorting whole rows read every
+    # open episode of the LIT), then read whole in the same query, the pick its subquery.
+    paginator = Paginator(filters.qs.values("pk"), TEAM_PAGE_SIZE)
     # Counted without the keyworker join the rows are sorted by (a count keeps it, reading every current keyworker):
     # the same episodes, as each has at most one current keyworker (a constraint).
     paginator.count = filters.filter_queryset(selectors.open_episodes_to_count(user=request.user)).count()
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = filters.qs.filter(pk__in=page.object_list)
     audit.log_shown(request, page)
     by_discipline = selectors.caseload_by_discipline(user=request.user, team=lit)
     return render(

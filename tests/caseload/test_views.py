@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from caseload import selectors, services
+from caseload import selectors, services, views
 from caseload.models import (
     Allocation,
     CarePackage,
@@ -392,6 +392,20 @@ def test_team_caseload_defaults_to_the_users_lit_and_groups_by_keyworker(client,
     assert reverse("caseload:episode_detail", args=[waiting.pk]) in page
     assert reverse("caseload:episode_detail", args=[elsewhere.pk]) not in page
     assert ("Occupational therapist", 1) in response.context["by_discipline"]
+
+
+def test_team_caseload_pages_follow_on_by_keyworker_each_episode_once(client, coordinator, teams, monkeypatch):
+    monkeypatch.setattr(views, "TEAM_PAGE_SIZE", 3)
+    fill_team(coordinator, teams, 8)
+    client.force_login(coordinator)
+    shown = []
+    for number in (1, 2, 3):
+        shown += list(client.get(reverse("caseload:team"), {"page": number}).context["page"])
+    names = [episode.keyworker_name or "" for episode in shown]
+    assert len({episode.pk for episode in shown}) == 8
+    assert names == sorted(names) and names[:2] == ["", ""]  # the unallocated first, then by keyworker
+    whole = selectors.team_caseload(user=coordinator, team=teams["newfield-house"])
+    assert [episode.pk for episode in shown] == list(whole.values_list("pk", flat=True))
 
 
 def test_team_caseload_counts_the_lits_open_episodes_that_match_allocated_or_not(
