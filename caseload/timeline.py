@@ -89,9 +89,10 @@ def _of_episodes(model, when, related=(), whole_day=False):
         if not can(user, "caseload.view"):
             return []
         episodes = _episodes_of(patient)
-        rows = sorted(
-            model.objects.filter(episode__in=list(episodes)).select_related(*related).order_by(), key=_newest_first
-        )
+        rows = model.objects.filter(episode__in=list(episodes)).order_by()
+        if related:  # select_related() with no names would join every relation, the episode's patient and LITs too
+            rows = rows.select_related(*related)
+        rows = sorted(rows, key=_newest_first)
         for row in rows:
             row.episode = episodes[row.episode_id]
         kind = model._meta.model_name

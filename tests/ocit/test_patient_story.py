@@ -7,6 +7,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -204,3 +206,15 @@ def test_the_patient_page_costs_a_fixed_number_of_queries(
     referral_services.referral_accept(actor=coordinator, referral=referral)
     with django_assert_num_queries(PATIENT_PAGE_QUERIES):
         client.get(url)
+
+
+def test_the_caseloads_entries_are_read_without_their_episodes_patient_or_lit(client, practitioner, patient, journey):
+    """The story reads the patient's episodes once and gives each entry its own: the entries' queries join nothing
+    more than who recorded them."""
+    client.force_login(practitioner)
+    with CaptureQueriesContext(connection) as queries:
+        story(client, patient)
+    tables = ("caseload_allocation", "caseload_contact", "caseload_goal", "caseload_carepackage", "caseload_equipment")
+    entries = [query["sql"] for query in queries if any(f'FROM "{table}"' in query["sql"] for table in tables)]
+    assert len(entries) == len(tables)
+    assert [sql for sql in entries if '"caseload_episode"' in sql or '"caseload_patient"' in sql] == []
