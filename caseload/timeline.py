@@ -76,6 +76,13 @@ def _episodes_of(patient):
     return {episode.pk: episode for episode in sorted(patient.episodes.all(), key=_newest_first)}
 
 
+def patient_episodes(*, patient, user):
+    """The patient's episodes the user may see, newest first: those the story read, when it has read them."""
+    if not can(user, "caseload.view"):
+        return []
+    return sorted(_episodes_of(patient).values(), key=lambda episode: (episode.received_at, episode.pk), reverse=True)
+
+
 def _episodes(*, patient, user):
     if not can(user, "caseload.view"):
         return []

@@ -288,7 +288,7 @@ def patient_detail(request, pk):
         "caseload/patient_detail.html",
         {
             "patient": patient,
-            "episodes": selectors.episodes_for(user=request.user).filter(patient=patient).order_by("-received_at"),
+            "episodes": timeline.patient_episodes(patient=patient, user=request.user),
             "page": page,
             "kinds": timeline.KINDS.values(),
             "chosen": chosen,

@@ -181,7 +181,7 @@ def test_entries_at_the_same_time_show_the_last_recorded_first(client, practitio
     assert -1 < body.find("phone, 35 min") < body.find("phone, 25 min") < body.find("phone, 15 min")
 
 
-PATIENT_PAGE_QUERIES = 19
+PATIENT_PAGE_QUERIES = 18
 
 
 def test_the_patient_page_costs_a_fixed_number_of_queries(
