@@ -103,6 +103,8 @@ class Referral(models.Model):
                 condition=Q(status__in=["received", "accepted"]),
                 name="referral_pull_order",
             ),
+            # The pull list's count by LIT: each referral awaiting a decision, and its patient, from this index alone.
+            models.Index(fields=["patient"], condition=Q(status="received"), name="referral_received_patient"),
         ]
 
     def __str__(self):

@@ -63,7 +63,7 @@ def awaiting_decision_by_lit(*, user):
     if not can(user, "pulllist.view"):
         return {}
     lit = Subquery(Patient.objects.filter(pk=OuterRef("patient_id")).order_by().values("team_id"))
-    waiting = Referral.objects.filter(status=ReferralStatus.RECEIVED).values(lit=lit).annotate(n=Count("pk")).order_by()
+    waiting = Referral.objects.filter(status=ReferralStatus.RECEIVED).values(lit=lit).annotate(n=Count("*")).order_by()
     return {row["lit"]: row["n"] for row in waiting}
 
 
