@@ -12,7 +12,8 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -273,6 +274,24 @@ def _pull_list_part(request, template, title, context):
     return render(request, "referrals/pull_list_part.html", {**context, "part": template, "title": title, "back": back})
 
 
+def _counted_page(rows, per_page, number):
+    """A page of `rows` that the page's own query counts (COUNT(*) OVER ()). The lists below the pull list find their
+    rows by joins that a separate count would repeat at as much cost again. A page past the last, or not a number,
+    is what `Paginator.get_page` gives: the last page, or the first."""
+    paginator = Paginator(rows, per_page)
+    try:
+        number = int(number or 1)
+    except ValueError:
+        number = 1
+    if number >= 1:
+        start = (number - 1) * per_page
+        shown = list(rows.annotate(rows_in_all=Window(Count("*")))[start : start + per_page])
+        if shown or number == 1:
+            paginator.count = shown[0].rows_in_all if shown else 0
+            return Page(shown, number, paginator)
+    return paginator.get_page(number)
+
+
 @require_safe
 @requires("pulllist.view")
 @vary_on_headers("HX-Request")
@@ -281,7 +300,7 @@ def pull_list_not_referred(request):
     need OCIT first, with the reasons."""
     _, team = _pull_list_team(request)
     ranked, factors = selectors.admitted_not_referred(user=request.user, team=team)
-    to_pull = Paginator(ranked, TO_PULL_PAGE_SIZE).get_page(request.GET.get("pull_page"))
+    to_pull = _counted_page(ranked, TO_PULL_PAGE_SIZE, request.GET.get("pull_page"))
     audit.log_shown(request, to_pull)
     context = {
         "team": team,
@@ -299,8 +318,8 @@ def pull_list_not_referred(request):
 def pull_list_in_hospital(request):
     """The locality's patients in hospital now, the longest since discharge ready first."""
     _, team = _pull_list_team(request)
-    spells = Paginator(selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE).get_page(
-        request.GET.get("spells_page")
+    spells = _counted_page(
+        selectors.spells_in_locality(user=request.user, team=team), SPELLS_PAGE_SIZE, request.GET.get("spells_page")
     )
     audit.log_shown(request, spells)
     today = timezone.localdate()

@@ -16,7 +16,7 @@ from caseload.models import Episode, EpisodeStatus
 from discharge import services as discharge_services
 from discharge.models import Spell
 from ocit.models import AccessLog
-from referrals import services
+from referrals import services, views
 from referrals.models import DecisionStandard, Referral, ReferralStatus
 from tests import factories
 from tests.date_input import boxes, posted
@@ -394,6 +394,36 @@ def test_the_lists_below_the_referrals_are_fetched_after_the_page(
     assert fragment.startswith('<h2 class="nhsuk-heading-m"') and heading in fragment and "LOWER" in fragment
     assert "<html" not in fragment
     assert AccessLog.objects.filter(actor=coordinator, patient_id=spell.patient_id).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "param", "paged", "rows"),
+    [
+        ("referrals:pull_list_not_referred", "TO_PULL_PAGE_SIZE", "pull_page", "to_pull", "to_pull_rows"),
+        ("referrals:pull_list_in_hospital", "SPELLS_PAGE_SIZE", "spells_page", "spells", "spell_rows"),
+    ],
+)
+def test_the_lists_below_the_referrals_page_and_count_in_one_query(
+    client, coordinator, ward_a, ward_nurse, teams, monkeypatch, name, size, param, paged, rows
+):
+    monkeypatch.setattr(views, size, 2)
+    spells = {admit(ward_nurse, ward_a, days_ago=n, team=teams["newfield-house"]) for n in range(1, 6)}
+    client.force_login(coordinator)
+
+    def page(number):
+        response = htmx_get(client, reverse(name), {param: number})
+        return response.context[paged], response.context[rows]
+
+    shown = []
+    for number in (1, 2, 3):
+        one, page_rows = page(number)
+        assert one.paginator.count == 5 and one.paginator.num_pages == 3 and one.number == number
+        shown += [row["spell"] for row in page_rows]
+    assert set(shown) == spells and len(shown) == 5
+    assert page(9)[0].number == 3 and page("x")[0].number == 1  # past the last page, the last; not a number, the first
+    with CaptureQueriesContext(connection) as queries:
+        page(2)
+    assert [q for q in queries if q["sql"].startswith("SELECT COUNT(")] == []
 
 
 def test_an_empty_pull_list_says_what_happens_next(client, coordinator):
