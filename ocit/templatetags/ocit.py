@@ -36,7 +36,13 @@ def form_token():
 @register.simple_tag
 def options(choices, selected=None):
     """`<select>{% options goal_statuses goal.status %}</select>`: the (value, label) choices as options, the chosen one
-    selected. For a select in each card of a list: a loop in the template costs every option a dozen lookups."""
+    selected. For a select in each card of a list: a loop in the template costs every option a dozen lookups, and
+    the cards of a list share a few choices, so each set of options is written once."""
+    return _options(tuple(choices), selected)
+
+
+@functools.lru_cache(maxsize=256)
+def _options(choices, selected):
     return format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
