@@ -9,6 +9,7 @@ with an error summary: never a 500, and nothing half-written.
 """
 
 import datetime
+import sys
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -283,7 +284,7 @@ def _counted_page(rows, per_page, number):
         number = int(number or 1)
     except ValueError:
         number = 1
-    if number >= 1:
+    if 1 <= number <= sys.maxsize // per_page:  # past that, an offset no database integer holds
         start = (number - 1) * per_page
         shown = list(rows.annotate(rows_in_all=Window(Count("*")))[start : start + per_page])
         if shown or number == 1:

@@ -420,7 +420,9 @@ def test_the_lists_below_the_referrals_page_and_count_in_one_query(
         assert one.paginator.count == 5 and one.paginator.num_pages == 3 and one.number == number
         shown += [row["spell"] for row in page_rows]
     assert set(shown) == spells and len(shown) == 5
-    assert page(9)[0].number == 3 and page("x")[0].number == 1  # past the last page, the last; not a number, the first
+    # Past the last page, the last (however far past); not a number, the first.
+    assert page(9)[0].number == page("99999999999999999999")[0].number == page(0)[0].number == 3
+    assert page("x")[0].number == 1
     with CaptureQueriesContext(connection) as queries:
         page(2)
     assert [q for q in queries if q["sql"].startswith("SELECT COUNT(")] == []
