@@ -122,9 +122,9 @@ def _decision_forms(moves, referral, failed=None, failed_form=None):
 def _uncounted_page(request, param, queryset, size):
     """A page of a long list, with Previous and Next but no total: counting the list would read every row in it
     (all of history, for the referral list), while the page reads its own rows and one more to know if there is a
-    next. A number past the end shows the first page."""
+    next. A number past the end shows the first page, as does one past any offset a database integer holds."""
     number = request.GET.get(param, "")
-    number = int(number) if number.isdigit() and int(number) > 0 else 1
+    number = int(number) if number.isdigit() and 0 < int(number) <= sys.maxsize // (size + 1) else 1
     rows = list(queryset[(number - 1) * size : number * size + 1])
     if not rows and number > 1:
         number, rows = 1, list(queryset[: size + 1])
