@@ -312,7 +312,7 @@ class Episode(models.Model):
             models.Index(fields=["service", "status"], name="episode_service_status"),
             models.Index(fields=["patient", "received_at"], name="episode_patient_received"),
             models.Index(fields=["closed_at"], name="episode_closed_at"),
-            # With the id, the team caseload picks its page of open episodes from this index alone (team_caseload_page).
+            # With the id, the team caseload view picks its page of open episodes from this index alone.
             models.Index(fields=["team", "due_by", "id"], condition=~Q(status="closed"), name="episode_open_by_team"),
         ]
 
