@@ -86,3 +86,23 @@ def plan_nodes(node):
     yield node
     for child in node.get("Plans", []):
         yield from plan_nodes(child)
+
+
+def test_each_serializer_and_filter_set_works_on_its_own_fields_and_filters():
+    """Fields and filters are built once per class and copied for each use: no two uses share one."""
+    from django.http import QueryDict
+
+    from caseload.filters import EpisodeFilter
+    from caseload.models import Episode
+    from caseload.serializers import EpisodeSerializer
+
+    first, second = EpisodeSerializer(), EpisodeSerializer()
+    for name, field in first.fields.items():
+        assert field is not second.fields[name]
+        assert (field.parent, second.fields[name].parent) == (first, second)
+    assert first.fields["keyworker"].method_name == "get_keyworker"
+
+    one, other = (EpisodeFilter(QueryDict("breached=true"), queryset=Episode.objects.none()) for _ in range(2))
+    assert one.filters["breached"] is not other.filters["breached"]
+    assert one.filters["breached"].filter.method.__self__ is one  # a method filter calls its own filter set
+    assert one.form.fields["lit"] is not other.form.fields["lit"]
