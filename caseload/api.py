@@ -6,6 +6,7 @@ errors and DomainError/Conflict → 409 are mapped by ocit.api.exception_handler
 """
 
 from django.db import transaction
+from django.db.models import F
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from caseload import selectors, services
 from caseload import serializers as s
 from caseload.filters import EpisodeFilter, GoalFilter, PatientFilter
-from caseload.models import Allocation, Contact, Episode, Goal
+from caseload.models import Allocation, Contact, Goal
 from ocit import audit
 from ocit.api import BAD_INPUT, AccessLogged, ReadWriteViewSet, validated_input
 from ocit.errors import Conflict
@@ -109,19 +110,19 @@ class PatientViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
 
 
 def _episodes(user):
-    """The user's episodes, each with its current keyworker joined in: one query for a page of them."""
-    return selectors.episodes_with_keyworker(user=user).order_by("-received_at", "-id")
-
-
-# What a page of episodes shows of each episode's patient and LIT: their other columns (addresses, notes) are most of
-# the row, read and turned into Python for every episode on the page for nothing.
-EPISODE_LIST_COLUMNS = [
-    *(field.name for field in Episode._meta.concrete_fields),
-    "patient__given_name",
-    "patient__family_name",
-    "patient__nhs_number",
-    "team__code",
-]
+    """The user's episodes, each with its current keyworker, its patient's name and NHS number and its LIT's code
+    joined in as columns: one query for a page of them, with no patient or LIT made in Python for each row."""
+    return (
+        selectors.episodes_with_keyworker(user=user)
+        .select_related(None)
+        .annotate(
+            patient_given_name=F("patient__given_name"),
+            patient_family_name=F("patient__family_name"),
+            nhs_number=F("patient__nhs_number"),
+            lit=F("team__code"),
+        )
+        .order_by("-received_at", "-id")
+    )
 
 
 class EpisodeViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
@@ -131,8 +132,7 @@ class EpisodeViewSet(AccessLogged, mixins.ListModelMixin, CaseloadAPI):
     filterset_class = EpisodeFilter
 
     def get_queryset(self):
-        episodes = _episodes(self.request.user)
-        return episodes.only(*EPISODE_LIST_COLUMNS) if self.action == "list" else episodes
+        return _episodes(self.request.user)
 
     def _respond(self, episode, status_code=status.HTTP_200_OK):
         return Response(s.EpisodeSerializer(self.get_queryset().get(pk=episode.pk)).data, status=status_code)

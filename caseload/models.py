@@ -130,7 +130,7 @@ class Patient(models.Model):
 
     @property
     def full_name(self):
-        return f"{self.given_name} {self.family_name.upper()}"
+        return full_name(self.given_name, self.family_name)
 
     @property
     def nhs_number_display(self):
@@ -143,6 +143,11 @@ class Patient(models.Model):
     @property
     def age(self):
         return self.age_on(timezone.localdate())
+
+
+def full_name(given_name, family_name):
+    """A patient's name as the record shows it: the given name, then the family name in capitals."""
+    return f"{given_name} {family_name.upper()}"
 
 
 class PatientName(models.Model):

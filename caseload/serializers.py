@@ -8,6 +8,7 @@ They are never saved directly.
 from decimal import Decimal
 
 from django.utils.functional import cached_property
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -27,6 +28,7 @@ from caseload.models import (
     Service,
     Source,
     Team,
+    full_name,
 )
 from ocit import api
 from ocit.models import Discipline, User
@@ -186,9 +188,10 @@ class VisibleEpisodeField(serializers.PrimaryKeyRelatedField):
 
 
 class EpisodeSerializer(api.ModelSerializer):
-    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
-    nhs_number = serializers.CharField(source="patient.nhs_number", read_only=True, allow_null=True)
-    lit = serializers.SlugRelatedField(source="team", slug_field="code", read_only=True)
+    # The patient's and the LIT's columns come joined in by the API's queryset (caseload.api._episodes).
+    patient_name = serializers.SerializerMethodField()
+    nhs_number = serializers.CharField(read_only=True, allow_null=True)
+    lit = serializers.CharField(read_only=True)
     keyworker = serializers.SerializerMethodField()
     # Blank until set: the schema says so (DRF drops allow_blank from fields it makes read-only).
     sequel = serializers.ChoiceField(choices=Sequel.choices, allow_blank=True, read_only=True)
@@ -221,6 +224,10 @@ class EpisodeSerializer(api.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_patient_name(self, episode):
+        return full_name(episode.patient_given_name, episode.patient_family_name)
 
     @extend_schema_field(KeyworkerSerializer(allow_null=True))
     def get_keyworker(self, episode):
