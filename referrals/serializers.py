@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from caseload import selectors as caseload_selectors
-from caseload.models import Patient, Priority, Service, Source
+from caseload.models import Patient, Priority, Service, Source, full_name
 from caseload.serializers import PatientCreateSerializer
 from discharge import selectors as discharge_selectors
 from discharge.models import Spell
@@ -42,15 +42,12 @@ ALLOWED_MOVES = {status: [str(move) for move in services.allowed_moves(status)] 
 class ReferralSerializer(api.ModelSerializer):
     requested_service = RequestedServiceField(read_only=True)
     urgency = UrgencyField(read_only=True)
-    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
-    nhs_number = serializers.CharField(source="patient.nhs_number", read_only=True, allow_null=True)
-    lit = serializers.CharField(
-        source="patient.team.code", read_only=True, allow_null=True, help_text="The patient's LIT."
-    )
-    ward = serializers.CharField(
-        source="spell.ward.code", read_only=True, allow_null=True, help_text="The ward of the stay it came from."
-    )
-    decided_by_name = serializers.CharField(source="decided_by.full_name", read_only=True, allow_null=True)
+    # The patient's, LIT's, ward's and decider's columns come joined in by the API's queryset (referrals.api).
+    patient_name = serializers.SerializerMethodField()
+    nhs_number = serializers.CharField(read_only=True, allow_null=True)
+    lit = serializers.CharField(read_only=True, allow_null=True, help_text="The patient's LIT.")
+    ward = serializers.CharField(read_only=True, allow_null=True, help_text="The ward of the stay it came from.")
+    decided_by_name = serializers.CharField(read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
     minutes_left_to_decide = serializers.SerializerMethodField()
     allowed_moves = serializers.SerializerMethodField()
@@ -94,6 +91,9 @@ class ReferralSerializer(api.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    def get_patient_name(self, referral) -> str:
+        return full_name(referral.patient_given_name, referral.patient_family_name)
 
     def get_overdue(self, referral) -> bool:
         """Still undecided after the decision standard's time."""
