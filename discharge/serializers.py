@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from rest_framework import serializers
 
 from caseload import selectors as caseload_selectors
-from caseload.models import FOLLOW_UP_ANSWERS
+from caseload.models import FOLLOW_UP_ANSWERS, full_name
 from caseload.serializers import VERSION_HELP, VersionedInput, VisiblePatientField
 from discharge import selectors
 from discharge.models import AdmissionMethod, Delay, Destination, NctrPeriod, Pathway, Spell, Ward
@@ -45,11 +45,12 @@ class VisibleWardField(serializers.SlugRelatedField):
 class SpellSerializer(api.ModelSerializer):
     """A hospital stay with what the ward board shows. Length of stay and delays are derived, never typed."""
 
-    patient_name = serializers.CharField(source="patient.full_name", read_only=True)
-    nhs_number = serializers.CharField(source="patient.nhs_number", read_only=True, allow_null=True)
-    lit = serializers.SlugRelatedField(source="patient.team", slug_field="code", read_only=True)
-    ward = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    ward_name = serializers.CharField(source="ward.name", read_only=True)
+    # The patient's, LIT's and ward's columns come joined in by the API's queryset (discharge.api.spells).
+    patient_name = serializers.SerializerMethodField()
+    nhs_number = serializers.CharField(read_only=True, allow_null=True)
+    lit = serializers.CharField(read_only=True)
+    ward = serializers.CharField(source="ward_code", read_only=True)
+    ward_name = serializers.CharField(read_only=True)
     destination = serializers.ChoiceField(choices=Destination.choices, allow_blank=True, read_only=True)
     length_of_stay_days = serializers.SerializerMethodField()
     discharge_ready_on = serializers.DateField(
@@ -93,6 +94,9 @@ class SpellSerializer(api.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    def get_patient_name(self, spell) -> str:
+        return full_name(spell.patient_given_name, spell.patient_family_name)
 
     def get_length_of_stay_days(self, spell) -> int:
         return spell.length_of_stay_days(today=self._today)

@@ -295,7 +295,14 @@ def test_a_stale_spell_version_is_a_409_with_the_current_values(as_user, spell, 
 
 def test_a_transfer_moves_the_patient_to_another_ward(as_user, spell, ward_b):
     response = send(as_user("coordinator"), "post", spell_url(spell, "transfer/"), {"ward": "W22"})
-    assert response.status_code == 200 and response.json()["ward"] == "W22"
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["ward"], answer["ward_name"]) == ("W22", ward_b.name)
+    assert (answer["patient_name"], answer["nhs_number"], answer["lit"]) == (
+        spell.patient.full_name,
+        spell.patient.nhs_number,
+        spell.patient.team.code,
+    )
     assert [stay.ward.code for stay in spell.ward_stays.all()] == ["W10", "W22"]
 
 
