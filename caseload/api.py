@@ -114,12 +114,7 @@ def _episodes(user):
     joined in as columns, which is all the serializer reads of them: one query for a page of them."""
     return (
         selectors.episodes_with_keyworker(user=user)
-        .annotate(
-            patient_given_name=F("patient__given_name"),
-            patient_family_name=F("patient__family_name"),
-            nhs_number=F("patient__nhs_number"),
-            lit=F("team__code"),
-        )
+        .annotate(**selectors.patient_columns(), lit=F("team__code"))
         .order_by("-received_at", "-id")
     )
 

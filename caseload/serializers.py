@@ -167,6 +167,17 @@ class KeyworkerSerializer(serializers.Serializer):
     since = api.DateTimeField(source="keyworker_since")
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class PatientNameField(serializers.Field):
+    """The patient's name, from the columns `selectors.patient_columns` joins into an API list's query."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, row):
+        return full_name(row.patient_given_name, row.patient_family_name)
+
+
 class VisiblePatientField(serializers.PrimaryKeyRelatedField):
     """A patient id, looked up among the patients the requesting user may see."""
 
@@ -189,7 +200,7 @@ class VisibleEpisodeField(serializers.PrimaryKeyRelatedField):
 
 class EpisodeSerializer(api.ModelSerializer):
     # The patient's and the LIT's columns come joined in by the API's queryset (caseload.api._episodes).
-    patient_name = serializers.SerializerMethodField()
+    patient_name = PatientNameField()
     nhs_number = serializers.CharField(read_only=True, allow_null=True)
     lit = serializers.CharField(read_only=True)
     keyworker = serializers.SerializerMethodField()
@@ -224,10 +235,6 @@ class EpisodeSerializer(api.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_patient_name(self, episode):
-        return full_name(episode.patient_given_name, episode.patient_family_name)
 
     @extend_schema_field(KeyworkerSerializer(allow_null=True))
     def get_keyworker(self, episode):

@@ -16,6 +16,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from caseload import selectors as caseload_selectors
 from discharge import selectors, services
 from discharge import serializers as s
 from discharge.filters import SpellFilter
@@ -66,9 +67,7 @@ def spells(user):
 
 
 JOINED_COLUMNS = {
-    "patient_given_name": F("patient__given_name"),
-    "patient_family_name": F("patient__family_name"),
-    "nhs_number": F("patient__nhs_number"),
+    **caseload_selectors.patient_columns(),
     "lit": F("patient__team__code"),
     "ward_code": F("ward__code"),
     "ward_name": F("ward__name"),

@@ -11,8 +11,8 @@ from django.utils.functional import cached_property
 from rest_framework import serializers
 
 from caseload import selectors as caseload_selectors
-from caseload.models import FOLLOW_UP_ANSWERS, full_name
-from caseload.serializers import VERSION_HELP, VersionedInput, VisiblePatientField
+from caseload.models import FOLLOW_UP_ANSWERS
+from caseload.serializers import VERSION_HELP, PatientNameField, VersionedInput, VisiblePatientField
 from discharge import selectors
 from discharge.models import AdmissionMethod, Delay, Destination, NctrPeriod, Pathway, Spell, Ward
 from ocit import api
@@ -46,7 +46,7 @@ class SpellSerializer(api.ModelSerializer):
     """A hospital stay with what the ward board shows. Length of stay and delays are derived, never typed."""
 
     # The patient's, LIT's and ward's columns come joined in by the API's queryset (discharge.api.spells).
-    patient_name = serializers.SerializerMethodField()
+    patient_name = PatientNameField()
     nhs_number = serializers.CharField(read_only=True, allow_null=True)
     lit = serializers.CharField(read_only=True)
     ward = serializers.CharField(source="ward_code", read_only=True)
@@ -94,9 +94,6 @@ class SpellSerializer(api.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
-
-    def get_patient_name(self, spell) -> str:
-        return full_name(spell.patient_given_name, spell.patient_family_name)
 
     def get_length_of_stay_days(self, spell) -> int:
         return spell.length_of_stay_days(today=self._today)

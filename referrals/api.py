@@ -65,9 +65,7 @@ class ReferralViewSet(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewS
         referrals = (
             selectors.referrals_for(user=self.request.user)
             .annotate(
-                patient_given_name=F("patient__given_name"),
-                patient_family_name=F("patient__family_name"),
-                nhs_number=F("patient__nhs_number"),
+                **caseload_selectors.patient_columns(),
                 lit=F("patient__team__code"),
                 ward=F("spell__ward__code"),
                 decided_by_name=F("decided_by__full_name"),

@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from caseload import selectors as caseload_selectors
-from caseload.models import Patient, Priority, Service, Source, full_name
-from caseload.serializers import PatientCreateSerializer
+from caseload.models import Patient, Priority, Service, Source
+from caseload.serializers import PatientCreateSerializer, PatientNameField
 from discharge import selectors as discharge_selectors
 from discharge.models import Spell
 from ocit import api
@@ -43,7 +43,7 @@ class ReferralSerializer(api.ModelSerializer):
     requested_service = RequestedServiceField(read_only=True)
     urgency = UrgencyField(read_only=True)
     # The patient's, LIT's, ward's and decider's columns come joined in by the API's queryset (referrals.api).
-    patient_name = serializers.SerializerMethodField()
+    patient_name = PatientNameField()
     nhs_number = serializers.CharField(read_only=True, allow_null=True)
     lit = serializers.CharField(read_only=True, allow_null=True, help_text="The patient's LIT.")
     ward = serializers.CharField(read_only=True, allow_null=True, help_text="The ward of the stay it came from.")
@@ -91,9 +91,6 @@ class ReferralSerializer(api.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
-
-    def get_patient_name(self, referral) -> str:
-        return full_name(referral.patient_given_name, referral.patient_family_name)
 
     def get_overdue(self, referral) -> bool:
         """Still undecided after the decision standard's time."""
