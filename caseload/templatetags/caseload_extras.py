@@ -103,11 +103,11 @@ def yes_no(value):
 
 
 @register.filter
-def next_contact(day):
+def next_contact(day, today=None):
     """'Today', 'Tomorrow', '3 Jun 2025', or an overdue warning."""
     if not day:
         return "Not planned"
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if day == today:
         return "Today"
     if day == today + datetime.timedelta(days=1):
