@@ -104,9 +104,30 @@ def triage(request):
 
 
 def _triage_row(episode, options=None, error="", settled=False, focus=False):
-    """A row of the triage board: its allocation form's options once asked for, and what became of an allocation.
-    Every key is there even when empty: a key the template misses costs it an exception."""
-    return {"episode": episode, "options": options, "error": error, "settled": settled, "focus": focus}
+    """A row of the triage board in the words it shows, worked out here rather than looked up by the template (a
+    dozen lookups each); its allocation form's options once asked for, and what became of an allocation. Every key
+    is there even when empty: a key the template misses costs it an exception."""
+    patient = episode.patient
+    return {
+        "episode": episode,
+        "episode_url": url_for("caseload:episode_detail", episode.pk),
+        "clock": caseload_extras.clock(episode),
+        "in_hospital": caseload_extras.in_hospital(episode),
+        "received": caseload_extras.since(episode.received_at),
+        "patient_url": url_for("caseload:patient_detail", patient.pk),
+        "patient_name": patient.full_name,
+        "age": patient.age,
+        "nhs_number": patient.nhs_number_display if patient.nhs_number else "",
+        "service": episode.get_service_display(),
+        "needs": episode.get_discipline_needed_display() if episode.discipline_needed else "",
+        "priority": caseload_extras.priority_tag(episode),
+        "lit": episode.team.name,
+        "flags": caseload_extras.flags(patient),
+        "options": options,
+        "error": error,
+        "settled": settled,
+        "focus": focus,
+    }
 
 
 @require_safe
