@@ -89,6 +89,7 @@ def triage(request):
     )
     page = Paginator(filters.qs, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     audit.log_shown(request, page)
+    today = timezone.localdate()
     return render(
         request,
         "caseload/triage.html",
@@ -96,37 +97,47 @@ def triage(request):
             "filters": filters,
             "filtered": any(request.GET.get(name) for name in TRIAGE_FILTERS),
             "page": page,
-            "rows": [_triage_row(episode) for episode in page],
+            "rows": [_triage_row(episode, today=today) for episode in page],
             "can_allocate": can(request.user, "caseload.allocate"),
             "next": request.get_full_path(),
         },
     )
 
 
-def _triage_row(episode, options=None, error="", settled=False, focus=False):
-    """A row of the triage board in the words it shows, worked out here rather than looked up by the template (a
-    dozen lookups each); its allocation form's options once asked for, and what became of an allocation. Every key
-    is there even when empty: a key the template misses costs it an exception."""
+def _triage_row(episode, options=None, error="", settled=False, focus=False, today=None):
+    """A row of the triage board in the words it shows (`_episode_words`), with its allocation form's options once
+    asked for and what became of an allocation. Every key is there even when empty: a key the template misses costs
+    it an exception."""
     patient = episode.patient
     return {
+        **_episode_words(episode, today or timezone.localdate()),
         "episode": episode,
-        "episode_url": url_for("caseload:episode_detail", episode.pk),
-        "clock": caseload_extras.clock(episode),
-        "in_hospital": caseload_extras.in_hospital(episode),
         "received": caseload_extras.since(episode.received_at),
-        "patient_url": url_for("caseload:patient_detail", patient.pk),
-        "patient_name": patient.full_name,
-        "age": patient.age,
         "nhs_number": patient.nhs_number_display if patient.nhs_number else "",
-        "service": episode.get_service_display(),
         "needs": episode.get_discipline_needed_display() if episode.discipline_needed else "",
-        "priority": caseload_extras.priority_tag(episode),
-        "lit": episode.team.name,
         "flags": caseload_extras.flags(patient),
         "options": options,
         "error": error,
         "settled": settled,
         "focus": focus,
+    }
+
+
+def _episode_words(episode, today):
+    """What a list's row says of an episode and its patient, worked out here rather than looked up by the template:
+    a list has up to fifty rows, and each word the template looked up (a method, a tag, a date in local time) cost
+    it a dozen lookups. The template only places them."""
+    patient = episode.patient
+    return {
+        "episode_url": url_for("caseload:episode_detail", episode.pk),
+        "patient_url": url_for("caseload:patient_detail", episode.patient_id),
+        "patient_name": patient.full_name,
+        "age": patient.age_on(today),
+        "service": episode.get_service_display(),
+        "priority": caseload_extras.priority_tag(episode),
+        "lit": episode.team.name,
+        "clock": caseload_extras.clock(episode),
+        "in_hospital": caseload_extras.in_hospital(episode),
     }
 
 
@@ -278,22 +289,12 @@ def team(request):
 
 
 def _team_row(episode, today):
-    """A row of the team caseload in the words it shows, worked out here: fifty rows a page, and each word the
-    template looked up (a method, a tag, a date in local time) cost it a dozen lookups."""
-    patient = episode.patient
+    """A row of the team caseload in the words it shows (`_episode_words`), with its keyworker to group it by."""
     return {
+        **_episode_words(episode, today),
         "keyworker_id": episode.keyworker_id,
         "keyworker_name": episode.keyworker_name,
         "keyworker_discipline": caseload_extras.discipline(episode.keyworker_discipline).lower(),
-        "patient_url": url_for("caseload:patient_detail", episode.patient_id),
-        "patient_name": patient.full_name,
-        "age": patient.age_on(today),
-        "episode_url": url_for("caseload:episode_detail", episode.pk),
-        "service": episode.get_service_display(),
-        "priority": caseload_extras.priority_tag(episode),
-        "lit": episode.team.name,
-        "clock": caseload_extras.clock(episode),
-        "in_hospital": caseload_extras.in_hospital(episode),
         "next_contact": caseload_extras.next_contact(episode.next_contact_on, today),
         "received": day_time(timezone.localtime(episode.received_at)),
     }
